@@ -1,0 +1,3 @@
+from workhall.cli import main
+
+main()

@@ -1,0 +1,395 @@
+"""Account writes. Each function runs inside the caller's unit of work and never commits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workhall.accounts.models import (
+    STATUSES,
+    AccountStatusChange,
+    ApiToken,
+    ClientProfile,
+    FreelancerProfile,
+    LoginAttempt,
+    OneTimeToken,
+    User,
+    WebSession,
+)
+from workhall.accounts.rules import (
+    CompletenessFacts,
+    password_problem,
+    profile_completeness,
+    throttle_delay,
+)
+from workhall.audit.service import record
+from workhall.core.clock import utcnow
+from workhall.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from workhall.core import security
+from workhall.core.security import (
+    hash_password,
+    new_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+from workhall.core.settings import Settings
+from workhall.notifications.service import queue_email
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _new_handle(session: Session, name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "", name.lower())[:24] or "user"
+    while True:
+        handle = f"{base}{secrets.randbelow(10_000):04d}"
+        if session.scalar(select(User.id).where(User.handle == handle)) is None:
+            return handle
+
+
+def sign_up(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    country: str,
+    role: str,
+    handle: str | None = None,
+    staff_roles: str = "",
+) -> User:
+    """Create an account (marketplace.md §1). Freelancers get their plan's Connects grant."""
+    email = normalize_email(email)
+    problem = password_problem(
+        password,
+        min_length=settings.password_min_length,
+        max_length=settings.password_max_length,
+        email=email,
+    )
+    if problem:
+        raise Unprocessable(problem, field="password")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("An account with this email already exists.", field="email")
+    now = utcnow()
+    user = User(
+        handle=handle or _new_handle(session, name),
+        email=email,
+        name=name.strip(),
+        country=country.upper(),
+        password_hash=hash_password(password),
+        role=role,
+        staff_roles=staff_roles,
+        status="active",
+        created_at=now,
+        connects_plan="basic",
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    if role == "freelancer":
+        session.add(FreelancerProfile(user_id=user.id, updated_at=now))
+        from workhall.connects.service import grant_signup_connects
+
+        grant_signup_connects(session, settings, user)
+    elif role == "client":
+        session.add(ClientProfile(user_id=user.id))
+    record(session, "account.created", "user", user.id, actor_id=user.id, role=role)
+    if role != "staff":
+        send_email_verification(session, settings, user)
+    return user
+
+
+# --- sign-in and throttling (trust.md §3) ----------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User
+
+
+def _pair_failures(session: Session, email: str, ip: str, since: datetime) -> list[datetime]:
+    """Consecutive failures of this (account, IP) pair since its last success, newest first."""
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    start = max(since, last_success) if last_success else since
+    return list(
+        session.scalars(
+            select(LoginAttempt.at)
+            .where(
+                LoginAttempt.email == email,
+                LoginAttempt.ip == ip,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at > start,
+            )
+            .order_by(LoginAttempt.at.desc())
+        )
+    )
+
+
+def authenticate(session: Session, settings: Settings, email: str, password: str, ip: str) -> User:
+    """Check a password with throttling per (account, IP) and per IP; lock after 100 failures.
+
+    Raises Unauthorized for wrong credentials and TooManyRequests while throttled. The attempt
+    is recorded either way, so the caller must commit even when this raises.
+    """
+    email = normalize_email(email)
+    now = utcnow()
+    ip_failures = session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.ip == ip,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - timedelta(hours=1),
+        )
+    ) or 0
+    if ip_failures >= settings.login_ip_max_failures_per_hour:
+        raise TooManyRequests("Too many failed sign-ins from this address. Try again later.",
+                              retry_after=3600)
+    failures = _pair_failures(session, email, ip, now - timedelta(days=1))
+    delay = throttle_delay(
+        len(failures),
+        free_failures=settings.login_ip_pair_free_failures,
+        base_seconds=settings.login_pair_base_delay_seconds,
+        max_seconds=settings.login_pair_max_delay_seconds,
+    )
+    if failures and now < failures[0] + timedelta(seconds=delay):
+        wait = int((failures[0] + timedelta(seconds=delay) - now).total_seconds()) + 1
+        raise TooManyRequests(f"Too many failed sign-ins. Try again in {wait} seconds.",
+                              retry_after=wait)
+
+    user = session.scalar(select(User).where(User.email == email).with_for_update())
+    ok = verify_password(user.password_hash if user else security.DUMMY_PASSWORD_HASH, password)
+    session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=bool(ok and user)))
+    if user is None or not ok:
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_lock_after_failures and user.locked_at is None:
+                user.locked_at = now
+                record(session, "account.locked", "user", user.id, failures=user.failed_logins)
+        raise Unauthorized("Wrong email or password.")
+    if user.locked_at is not None:
+        raise Unauthorized("This account is locked after too many failed sign-ins. "
+                           "Reset your password by email to unlock it.", locked=True)
+    if user.status == "closed":
+        raise Unauthorized("This account is closed.")
+    user.failed_logins = 0
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def create_web_session(
+    session: Session, settings: Settings, user: User, ip: str = "", user_agent: str = ""
+) -> tuple[str, WebSession]:
+    """A new session id at every login (no fixation); returns the cookie token."""
+    token = new_token()
+    now = utcnow()
+    ws = WebSession(
+        token_hash=token_digest(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.session_max_age_days),
+        ip=ip[:64],
+        user_agent=user_agent[:300],
+    )
+    session.add(ws)
+    session.flush()
+    return token, ws
+
+
+def resolve_web_session(session: Session, token: str) -> WebSession | None:
+    ws = session.scalar(select(WebSession).where(WebSession.token_hash == token_digest(token)))
+    if ws is None or ws.revoked_at is not None or ws.expires_at <= utcnow():
+        return None
+    return ws
+
+
+def revoke_web_session(session: Session, token: str) -> None:
+    ws = session.scalar(select(WebSession).where(WebSession.token_hash == token_digest(token)))
+    if ws is not None and ws.revoked_at is None:
+        ws.revoked_at = utcnow()
+
+
+def revoke_all_sessions(session: Session, user: User) -> None:
+    now = utcnow()
+    for ws in session.scalars(
+        select(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+    ):
+        ws.revoked_at = now
+    for tok in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        tok.revoked_at = now
+
+
+def create_api_token(session: Session, settings: Settings, user: User) -> str:
+    token = new_token()
+    now = utcnow()
+    session.add(
+        ApiToken(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.api_token_max_age_days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def revoke_api_token(session: Session, token: str) -> None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def resolve_api_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return session.get(User, row.user_id)
+
+
+# --- signed one-time links ------------------------------------------------------------------
+
+
+def _issue_link_token(session: Session, user: User, purpose: str, ttl_seconds: int) -> str:
+    token = new_token()
+    now = utcnow()
+    session.add(
+        OneTimeToken(
+            purpose=purpose,
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+    )
+    return token
+
+
+def _consume_link_token(session: Session, token: str, purpose: str) -> User:
+    row = session.scalar(
+        select(OneTimeToken)
+        .where(OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == purpose)
+        .with_for_update()
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise Unprocessable("This link is invalid, expired or already used.")
+    row.used_at = utcnow()
+    user = session.get(User, row.user_id)
+    if user is None:
+        raise NotFound("Account not found.")
+    return user
+
+
+def send_email_verification(session: Session, settings: Settings, user: User) -> None:
+    token = _issue_link_token(session, user, "verify_email", settings.email_verification_ttl_seconds)
+    link = f"{settings.base_url}/verify-email?token={token}"
+    queue_email(session, user.email, "Confirm your email for Workhall",
+                f"Hello {user.name},\n\nConfirm your email address:\n{link}\n", user.id)
+
+
+def verify_email(session: Session, token: str) -> User:
+    user = _consume_link_token(session, token, "verify_email")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def request_password_reset(session: Session, settings: Settings, email: str) -> None:
+    """Always succeeds silently so it does not reveal which emails have accounts."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None or user.status == "closed":
+        return
+    for old in session.scalars(
+        select(OneTimeToken).where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == "reset_password",
+            OneTimeToken.used_at.is_(None),
+        )
+    ):
+        old.used_at = utcnow()
+    token = _issue_link_token(session, user, "reset_password", settings.password_reset_ttl_seconds)
+    link = f"{settings.base_url}/reset-password?token={token}"
+    queue_email(session, user.email, "Reset your Workhall password",
+                f"Reset your password within one hour:\n{link}\n"
+                "If you did not ask for this, ignore this email.", user.id)
+
+
+def reset_password(session: Session, settings: Settings, token: str, new_password: str) -> User:
+    problem = password_problem(
+        new_password, min_length=settings.password_min_length,
+        max_length=settings.password_max_length,
+    )
+    if problem:
+        raise Unprocessable(problem, field="password")
+    user = _consume_link_token(session, token, "reset_password")
+    user.password_hash = hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_at = None
+    revoke_all_sessions(session, user)
+    record(session, "account.password_reset", "user", user.id, actor_id=user.id)
+    return user
+
+
+# --- status and gates -------------------------------------------------------------------------
+
+
+def change_status(session: Session, user: User, to_status: str, *, actor: User | None, reason: str) -> None:
+    """Record every change of account status with actor, reason and time (marketplace.md §1)."""
+    if to_status not in STATUSES:
+        raise Unprocessable(f"Unknown status {to_status!r}.")
+    if user.status == to_status:
+        return
+    session.add(
+        AccountStatusChange(
+            user_id=user.id, from_status=user.status, to_status=to_status,
+            actor_id=actor.id if actor else None, reason=reason[:500], at=utcnow(),
+        )
+    )
+    record(session, "account.status", "user", user.id, actor_id=actor.id if actor else None,
+           from_status=user.status, to_status=to_status, reason=reason[:500])
+    user.status = to_status
+    if to_status in ("suspended", "closed"):
+        revoke_all_sessions(session, user)
+
+
+def require_can_transact(settings: Settings, user: User, action: str) -> None:
+    """Gate for posting jobs and sending proposals (marketplace.md §1–§3, trust.md §2.1)."""
+    if user.status != "active":
+        raise Forbidden(f"Your account is {user.status.replace('_', ' ')}; you cannot {action}.")
+    if settings.require_email_verification and user.email_verified_at is None:
+        raise Forbidden(f"Confirm your email address before you {action}.", reason="email_unverified")
+    if settings.require_phone_verification and user.phone_verified_at is None:
+        raise Forbidden(f"Verify your phone number before you {action}.", reason="phone_unverified")
+
+
+def freelancer_completeness(user: User) -> int:
+    profile = user.freelancer_profile
+    if profile is None:
+        return 0
+    return profile_completeness(completeness_facts(user, profile))
+
+
+def completeness_facts(user: User, profile: FreelancerProfile) -> CompletenessFacts:
+    return CompletenessFacts(
+        has_photo=bool(profile.photo_path),
+        title=profile.title,
+        overview=profile.overview,
+        skill_count=len(profile.skills),
+        has_hourly_rate=profile.hourly_rate_cents is not None,
+        portfolio_count=len(profile.portfolio),
+        phone_verified=user.phone_verified,
+    )

@@ -1,0 +1,1 @@
+"""Connects: plans, lots, prices, spending, refunds and boosts (marketplace.md §4)."""

@@ -1,0 +1,51 @@
+"""Connects tables: every Connect belongs to a lot; every movement is an event (history)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workhall.core.db import Base, UTCDateTime
+from workhall.core.models import BigId, IntPk, Timestamp
+
+LOT_KINDS = ("grant", "purchase", "refund", "award")
+
+
+class ConnectsLot(Base):
+    """Connects issued together, expiring together (marketplace.md §4.1)."""
+
+    __tablename__ = "connects_lots"
+    __table_args__ = (
+        UniqueConstraint("user_id", "source"),
+        Index("ix_connects_lots_user_expiry", "user_id", "expires_at"),
+    )
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    # What issued the lot, unique per user so grants and purchases are issued once:
+    # "signup", "grant:2026-12", "purchase:<id>", "refund:<proposal>:<n>", ...
+    source: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[Timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    original: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer)
+
+
+class ConnectsEvent(Base):
+    """One line of a freelancer's Connects history; ``amount`` is signed (+ in, − out)."""
+
+    __tablename__ = "connects_events"
+    __table_args__ = (Index("ix_connects_events_user_at", "user_id", "at"),)
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    at: Mapped[Timestamp]
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    proposal_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")

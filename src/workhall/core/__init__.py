@@ -1,0 +1,1 @@
+"""Shared plumbing: settings, database, clock, money, errors, auth dependencies."""

@@ -1,0 +1,138 @@
+"""One settings object for every number of the spec (interfaces.md §4).
+
+Read from ``WORKHALL_*`` environment variables and an optional ``.env`` file.
+Tests use the defaults, which are the spec's numbers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# spec: marketplace.md §4.2 — (upper bound in cents exclusive, connects); the last row has no bound.
+DEFAULT_FIXED_PRICE_TABLE: list[tuple[int | None, int]] = [
+    (5_000, 2),
+    (60_000, 4),
+    (200_000, 8),
+    (500_000, 12),
+    (None, 16),
+]
+DEFAULT_HOURLY_PRICE_TABLE: dict[str, int] = {"lt1m": 4, "1to3m": 8, "3to6m": 12, "gt6m": 16}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKHALL_", env_file=".env", extra="ignore")
+
+    # --- deployment -------------------------------------------------------------------------
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    require_phone_verification: bool = True
+    require_email_verification: bool = True
+    sms_backend: Literal["log", "http"] = "log"
+    sms_http_url: str | None = None
+    email_backend: Literal["log", "smtp"] = "log"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    email_from: str = "Workhall <no-reply@workhall.local>"
+    session_cookie_secure: bool | None = None  # None: secure in production only
+    session_max_age_days: int = 14
+    api_token_max_age_days: int = 90
+
+    # --- accounts (marketplace.md §1, trust.md §3) -------------------------------------------
+    password_min_length: int = 12
+    password_max_length: int = 128
+    login_ip_pair_free_failures: int = 3
+    login_pair_base_delay_seconds: float = 1.0
+    login_pair_max_delay_seconds: float = 900.0
+    login_ip_max_failures_per_hour: int = 50
+    login_lock_after_failures: int = 100
+    password_reset_ttl_seconds: int = 3600
+    email_verification_ttl_seconds: int = 7 * 24 * 3600
+
+    # --- jobs (marketplace.md §2, §3) --------------------------------------------------------
+    job_expiry_days: int = 30
+    job_filled_after_last_hire_days: int = 30
+    job_max_proposals: int = 50
+    job_skills_min: int = 1
+    job_skills_max: int = 10
+    profile_skills_min: int = 1
+    profile_skills_max: int = 15
+    cover_letter_max_length: int = 5000
+    search_page_size: int = 20
+    search_count_cap: int = 1000
+
+    # --- connects (marketplace.md §4) --------------------------------------------------------
+    connects_plan_basic_monthly: int = 10
+    connects_plan_plus_monthly: int = 80
+    connects_plan_plus_price_cents: int = 1499
+    connects_lot_lifetime_days: int = 365
+    connects_refund_min_lifetime_days: int = 30
+    connects_unit_price_cents: int = 15
+    connects_bundle_sizes: list[int] = Field(default_factory=lambda: [10, 20, 40, 60, 80])
+    connects_fixed_price_table: list[tuple[int | None, int]] = Field(
+        default_factory=lambda: list(DEFAULT_FIXED_PRICE_TABLE)
+    )
+    connects_hourly_price_table: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_HOURLY_PRICE_TABLE)
+    )
+    boost_slots: int = 4
+    boost_auction_days: int = 7
+    boost_min_bid: int = 1
+
+    # --- payments (marketplace.md §6) --------------------------------------------------------
+    client_fee_basis_points: int = 300
+    milestone_min_cents: int = 500
+
+    # --- phone verification (trust.md §2.1) --------------------------------------------------
+    otp_ttl_seconds: int = 600
+    otp_max_wrong_attempts_per_day: int = 5
+    otp_max_sends_per_account_per_day: int = 5
+    otp_min_seconds_between_sends: int = 60
+    otp_max_sends_per_number_per_day: int = 10
+
+    # --- demo ---------------------------------------------------------------------------------
+    demo_seed: int = 20261125
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def cookie_secure(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.is_production
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'workhall.sqlite3').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data folder (trust.md §3)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,10 @@
+"""Imports every feature's tables so ``Base.metadata`` is complete (migrations, tests)."""
+
+from workhall.accounts import models as accounts_models  # noqa: F401
+from workhall.audit import models as audit_models  # noqa: F401
+from workhall.connects import models as connects_models  # noqa: F401
+from workhall.core import idempotency  # noqa: F401
+from workhall.core.db import Base
+from workhall.notifications import models as notifications_models  # noqa: F401
+
+metadata = Base.metadata
