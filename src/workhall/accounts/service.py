@@ -29,7 +29,14 @@ from workhall.accounts.rules import (
 )
 from workhall.audit.service import record
 from workhall.core.clock import utcnow
-from workhall.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from workhall.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 from workhall.core import security
 from workhall.core.security import (
     hash_password,
@@ -145,16 +152,22 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
     """
     email = normalize_email(email)
     now = utcnow()
-    ip_failures = session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.ip == ip,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > now - timedelta(hours=1),
+    ip_failures = (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.ip == ip,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at > now - timedelta(hours=1),
+            )
         )
-    ) or 0
+        or 0
+    )
     if ip_failures >= settings.login_ip_max_failures_per_hour:
-        raise TooManyRequests("Too many failed sign-ins from this address. Try again later.",
-                              retry_after=3600)
+        raise TooManyRequests(
+            "Too many failed sign-ins from this address. Try again later.", retry_after=3600
+        )
     failures = _pair_failures(session, email, ip, now - timedelta(days=1))
     delay = throttle_delay(
         len(failures),
@@ -164,8 +177,9 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
     )
     if failures and now < failures[0] + timedelta(seconds=delay):
         wait = int((failures[0] + timedelta(seconds=delay) - now).total_seconds()) + 1
-        raise TooManyRequests(f"Too many failed sign-ins. Try again in {wait} seconds.",
-                              retry_after=wait)
+        raise TooManyRequests(
+            f"Too many failed sign-ins. Try again in {wait} seconds.", retry_after=wait
+        )
 
     user = session.scalar(select(User).where(User.email == email).with_for_update())
     ok = verify_password(user.password_hash if user else security.DUMMY_PASSWORD_HASH, password)
@@ -178,8 +192,11 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
                 record(session, "account.locked", "user", user.id, failures=user.failed_logins)
         raise Unauthorized("Wrong email or password.")
     if user.locked_at is not None:
-        raise Unauthorized("This account is locked after too many failed sign-ins. "
-                           "Reset your password by email to unlock it.", locked=True)
+        raise Unauthorized(
+            "This account is locked after too many failed sign-ins. "
+            "Reset your password by email to unlock it.",
+            locked=True,
+        )
     if user.status == "closed":
         raise Unauthorized("This account is closed.")
     user.failed_logins = 0
@@ -295,10 +312,17 @@ def _consume_link_token(session: Session, token: str, purpose: str) -> User:
 
 
 def send_email_verification(session: Session, settings: Settings, user: User) -> None:
-    token = _issue_link_token(session, user, "verify_email", settings.email_verification_ttl_seconds)
+    token = _issue_link_token(
+        session, user, "verify_email", settings.email_verification_ttl_seconds
+    )
     link = f"{settings.base_url}/verify-email?token={token}"
-    queue_email(session, user.email, "Confirm your email for Workhall",
-                f"Hello {user.name},\n\nConfirm your email address:\n{link}\n", user.id)
+    queue_email(
+        session,
+        user.email,
+        "Confirm your email for Workhall",
+        f"Hello {user.name},\n\nConfirm your email address:\n{link}\n",
+        user.id,
+    )
 
 
 def verify_email(session: Session, token: str) -> User:
@@ -323,14 +347,20 @@ def request_password_reset(session: Session, settings: Settings, email: str) -> 
         old.used_at = utcnow()
     token = _issue_link_token(session, user, "reset_password", settings.password_reset_ttl_seconds)
     link = f"{settings.base_url}/reset-password?token={token}"
-    queue_email(session, user.email, "Reset your Workhall password",
-                f"Reset your password within one hour:\n{link}\n"
-                "If you did not ask for this, ignore this email.", user.id)
+    queue_email(
+        session,
+        user.email,
+        "Reset your Workhall password",
+        f"Reset your password within one hour:\n{link}\n"
+        "If you did not ask for this, ignore this email.",
+        user.id,
+    )
 
 
 def reset_password(session: Session, settings: Settings, token: str, new_password: str) -> User:
     problem = password_problem(
-        new_password, min_length=settings.password_min_length,
+        new_password,
+        min_length=settings.password_min_length,
         max_length=settings.password_max_length,
     )
     if problem:
@@ -347,7 +377,9 @@ def reset_password(session: Session, settings: Settings, token: str, new_passwor
 # --- status and gates -------------------------------------------------------------------------
 
 
-def change_status(session: Session, user: User, to_status: str, *, actor: User | None, reason: str) -> None:
+def change_status(
+    session: Session, user: User, to_status: str, *, actor: User | None, reason: str
+) -> None:
     """Record every change of account status with actor, reason and time (marketplace.md §1)."""
     if to_status not in STATUSES:
         raise Unprocessable(f"Unknown status {to_status!r}.")
@@ -355,12 +387,24 @@ def change_status(session: Session, user: User, to_status: str, *, actor: User |
         return
     session.add(
         AccountStatusChange(
-            user_id=user.id, from_status=user.status, to_status=to_status,
-            actor_id=actor.id if actor else None, reason=reason[:500], at=utcnow(),
+            user_id=user.id,
+            from_status=user.status,
+            to_status=to_status,
+            actor_id=actor.id if actor else None,
+            reason=reason[:500],
+            at=utcnow(),
         )
     )
-    record(session, "account.status", "user", user.id, actor_id=actor.id if actor else None,
-           from_status=user.status, to_status=to_status, reason=reason[:500])
+    record(
+        session,
+        "account.status",
+        "user",
+        user.id,
+        actor_id=actor.id if actor else None,
+        from_status=user.status,
+        to_status=to_status,
+        reason=reason[:500],
+    )
     user.status = to_status
     if to_status in ("suspended", "closed"):
         revoke_all_sessions(session, user)
@@ -371,7 +415,9 @@ def require_can_transact(settings: Settings, user: User, action: str) -> None:
     if user.status != "active":
         raise Forbidden(f"Your account is {user.status.replace('_', ' ')}; you cannot {action}.")
     if settings.require_email_verification and user.email_verified_at is None:
-        raise Forbidden(f"Confirm your email address before you {action}.", reason="email_unverified")
+        raise Forbidden(
+            f"Confirm your email address before you {action}.", reason="email_unverified"
+        )
     if settings.require_phone_verification and user.phone_verified_at is None:
         raise Forbidden(f"Verify your phone number before you {action}.", reason="phone_unverified")
 

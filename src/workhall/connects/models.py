@@ -49,3 +49,25 @@ class ConnectsEvent(Base):
     job_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     proposal_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ConnectsSpend(Base):
+    """Which lots paid for what: a proposal's price or its held boost (marketplace.md §4.3).
+
+    Kept so a refund knows the original lots' expiry (§4.4) and a boost can be returned or
+    settled exactly once.
+    """
+
+    __tablename__ = "connects_spends"
+    __table_args__ = (Index("ix_connects_spends_proposal", "proposal_id", "purpose"),)
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # price | boost
+    lot_id: Mapped[int] = mapped_column(BigId, ForeignKey("connects_lots.id"))
+    amount: Mapped[int] = mapped_column(Integer)
+    spent_at: Mapped[Timestamp]
+    # A spend ends either refunded (Connects back as a refund lot) or settled (kept for good).
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

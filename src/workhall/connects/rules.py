@@ -44,8 +44,10 @@ def plan_spend(lots: Sequence[LotView], amount: int, at: datetime) -> list[tuple
     """
     if amount < 0:
         raise ValueError("cannot spend a negative amount")
-    usable = sorted((lot for lot in lots if lot.expires_at > at and lot.remaining > 0),
-                    key=lambda lot: (lot.expires_at, lot.id))
+    usable = sorted(
+        (lot for lot in lots if lot.expires_at > at and lot.remaining > 0),
+        key=lambda lot: (lot.expires_at, lot.id),
+    )
     plan: list[tuple[int, int]] = []
     left = amount
     for lot in usable:
@@ -57,8 +59,9 @@ def plan_spend(lots: Sequence[LotView], amount: int, at: datetime) -> list[tuple
     return plan if left == 0 else None
 
 
-def refund_expiry(original_expiries: Sequence[datetime], refunded_at: datetime,
-                  min_lifetime_days: int = 30) -> datetime:
+def refund_expiry(
+    original_expiries: Sequence[datetime], refunded_at: datetime, min_lifetime_days: int = 30
+) -> datetime:
     """A refund lot expires at the later of the original lots' expiry and 30 days after the
     refund (marketplace.md §4.4)."""
     floor = refunded_at + timedelta(days=min_lifetime_days)
@@ -80,7 +83,8 @@ def boost_slot_holders(bids: Sequence[Bid], slots: int = 4) -> list[int]:
     return [b.proposal_id for b in ranked[:slots]]
 
 
-def auction_open(posted_at: datetime, first_hire_at: datetime | None, at: datetime,
-                 days: int = 7) -> bool:
+def auction_open(
+    posted_at: datetime, first_hire_at: datetime | None, at: datetime, days: int = 7
+) -> bool:
     """The boost auction is open for 7 days after posting, or until the first hire (§4.5)."""
     return first_hire_at is None and at < posted_at + timedelta(days=days)

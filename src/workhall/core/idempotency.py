@@ -69,8 +69,9 @@ def run_idempotent(
     fingerprint = request_fingerprint(request.method, request.url.path, payload)
     existing = _find(session, user_id, key)
     if existing is None:
-        record = IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint,
-                                   created_at=utcnow())
+        record = IdempotencyRecord(
+            user_id=user_id, key=key, request_hash=fingerprint, created_at=utcnow()
+        )
         try:
             with session.begin_nested():
                 session.add(record)
@@ -99,7 +100,12 @@ def _find(session: Session, user_id: int, key: str) -> IdempotencyRecord | None:
 
 def _replay(existing: IdempotencyRecord, fingerprint: str) -> JSONResponse:
     if existing.request_hash != fingerprint:
-        raise Unprocessable("This Idempotency-Key was already used with a different request.",
-                            title="Idempotency key reused")
-    return JSONResponse(existing.response_body, status_code=existing.status_code,
-                        headers={"Idempotent-Replayed": "true"})
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different request.",
+            title="Idempotency key reused",
+        )
+    return JSONResponse(
+        existing.response_body,
+        status_code=existing.status_code,
+        headers={"Idempotent-Replayed": "true"},
+    )

@@ -32,7 +32,11 @@ def round_half_up(value: Fraction | Decimal | int) -> int:
     """Round an exact amount of cents half up (away from zero for halves) to whole cents."""
     if isinstance(value, int):
         return value
-    dec = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
+    dec = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if isinstance(value, Fraction)
+        else value
+    )
     return int(dec.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

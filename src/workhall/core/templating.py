@@ -61,12 +61,18 @@ def _serializer(request: Request) -> URLSafeSerializer:
 
 def flash(response: Response, request: Request, message: str, kind: str = "success") -> None:
     """Show ``message`` on the next page this browser renders."""
-    response.set_cookie(FLASH_COOKIE, _serializer(request).dumps([kind, message]),
-                        httponly=True, samesite="lax", max_age=120)
+    response.set_cookie(
+        FLASH_COOKIE,
+        _serializer(request).dumps([kind, message]),
+        httponly=True,
+        samesite="lax",
+        max_age=120,
+    )
 
 
-def redirect(url: str, request: Request | None = None, message: str | None = None,
-             kind: str = "success") -> RedirectResponse:
+def redirect(
+    url: str, request: Request | None = None, message: str | None = None, kind: str = "success"
+) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if message and request is not None:
         flash(response, request, message, kind)

@@ -132,7 +132,9 @@ def optional_page_user(request: Request, db: DbDep) -> User | None:
 
 def page_user(request: Request, user: Annotated[User | None, Depends(optional_page_user)]) -> User:
     if user is None:
-        raise LoginRequired(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+        raise LoginRequired(
+            str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        )
     return user
 
 
@@ -178,8 +180,10 @@ async def verify_csrf(request: Request, user: OptionalPageUser) -> None:
     ws = getattr(request.state, "web_session", None)
     expected = ws.csrf_token if ws is not None else request.cookies.get(CSRF_COOKIE)
     if not expected or not sent or not secrets.compare_digest(sent, expected):
-        raise Forbidden("The form has expired or did not come from this site. Reload and try again.",
-                        reason="csrf")
+        raise Forbidden(
+            "The form has expired or did not come from this site. Reload and try again.",
+            reason="csrf",
+        )
 
 
 Csrf = Depends(verify_csrf)
