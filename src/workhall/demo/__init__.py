@@ -1,0 +1,1 @@
+"""The demo marketplace (``workhall demo``): realistic, reproducible from a seed."""
