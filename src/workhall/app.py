@@ -25,10 +25,18 @@ log = logging.getLogger("workhall")
 # Each module exposes ``router``. API modules are in the OpenAPI document; page modules are not.
 API_ROUTERS = [
     "workhall.accounts.api",
+    "workhall.jobs.api",
+    "workhall.verification.api",
+    "workhall.connects.api",
+    "workhall.proposals.api",
 ]
 PAGE_ROUTERS = [
     "workhall.home.pages",
     "workhall.accounts.pages",
+    "workhall.jobs.pages",
+    "workhall.verification.pages",
+    "workhall.connects.pages",
+    "workhall.proposals.pages",
 ]
 
 CSP = (

@@ -33,6 +33,9 @@ class Task:
 # Modules exposing ``TASKS: list[Task]``.
 TASK_MODULES = [
     "workhall.notifications.tasks",
+    "workhall.jobs.tasks",
+    "workhall.verification.tasks",
+    "workhall.connects.tasks",
 ]
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from workhall.accounts import service
+from workhall.accounts import profile_api, second_factor, service
 from workhall.accounts.models import User
 from workhall.accounts.schemas import AccountOut, LoginIn, MeOut, SignUpIn, TokenOut
-from workhall.core.errors import Problem, Unprocessable
+from workhall.core.errors import Forbidden, Problem, Unauthorized, Unprocessable
 from workhall.core.web import ApiUser, DbDep, SettingsDep, client_ip
 
 router = APIRouter(tags=["accounts"])
+router.include_router(profile_api.router)
 
 PROBLEMS = {422: {"description": "Invalid input (problem document)"}}
 
@@ -32,10 +33,23 @@ def create_account(body: SignUpIn, db: DbDep, settings: SettingsDep) -> AccountO
 def create_session(body: LoginIn, request: Request, db: DbDep, settings: SettingsDep) -> TokenOut:
     try:
         user = service.authenticate(db, settings, body.email, body.password, client_ip(request))
+        if second_factor.needs_second_factor(user):
+            _check_staff_code(db, settings, user, body.totp_code)
     except Problem:
         db.commit()  # keep the failed attempt: throttling counts it
         raise
     return TokenOut(token=service.create_api_token(db, settings, user))
+
+
+def _check_staff_code(db: DbDep, settings: SettingsDep, user: User, code: str | None) -> None:
+    """spec: trust.md §3 — staff log in with a second factor, on the API too."""
+    if not second_factor.is_enrolled(user):
+        raise Forbidden("Staff accounts set up their authenticator app by signing in on the "
+                        "website first.")
+    if not code:
+        raise Unauthorized("Staff accounts also send totp_code, the 6-digit code of their "
+                           "authenticator app.", second_factor_required=True)
+    second_factor.check_code(db, settings, user, code)
 
 
 @router.delete("/sessions/current", status_code=204)

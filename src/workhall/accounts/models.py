@@ -36,6 +36,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[OptTimestamp]
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Staff second factor (trust.md §3): set once the first code has been entered correctly.
+    totp_enabled_at: Mapped[OptTimestamp]
+    # The last 30-second step a code was accepted for: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     freelancer_profile: Mapped[FreelancerProfile | None] = relationship(
         back_populates="user", uselist=False, lazy="selectin"
@@ -204,3 +208,47 @@ class OneTimeToken(Base):
     created_at: Mapped[Timestamp]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[OptTimestamp]
+
+
+class PendingLogin(Base):
+    """A staff sign-in whose password was right but whose TOTP code is still due (trust.md §3).
+
+    It is not a session: the cookie holding its token opens no page but the code form.
+    """
+
+    __tablename__ = "pending_logins"
+
+    id: Mapped[IntPk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
+    created_at: Mapped[Timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[OptTimestamp]
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    next_url: Mapped[str] = mapped_column(String(500), default="/")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class SecondFactorAttempt(Base):
+    """Every TOTP code entered, for throttling wrong codes per account."""
+
+    __tablename__ = "second_factor_attempts"
+    __table_args__ = (Index("ix_second_factor_attempts_user_at", "user_id", "at"),)
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    at: Mapped[Timestamp]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class PaymentMethodCheck(Base):
+    """Each card a client submitted for verification: limits card testing per account."""
+
+    __tablename__ = "payment_method_checks"
+    __table_args__ = (Index("ix_payment_method_checks_user_at", "user_id", "at"),)
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    at: Mapped[Timestamp]
+    ok: Mapped[bool] = mapped_column(Boolean)

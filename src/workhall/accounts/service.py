@@ -439,3 +439,228 @@ def completeness_facts(user: User, profile: FreelancerProfile) -> CompletenessFa
         portfolio_count=len(profile.portfolio),
         phone_verified=user.phone_verified,
     )
+
+
+# --- account and security settings (trust.md §3) ----------------------------------------------
+
+
+def _links_sent_since(session: Session, user: User, purpose: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(OneTimeToken).where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.created_at > since,
+        )
+    ) or 0
+
+
+def resend_email_verification(session: Session, settings: Settings, user: User) -> None:
+    """Send a new confirmation link, at most ``email_links_max_per_hour`` an hour."""
+    if user.email_verified_at is not None:
+        raise Conflict("Your email address is already confirmed.")
+    sent = _links_sent_since(session, user, "verify_email", utcnow() - timedelta(hours=1))
+    if sent >= settings.email_links_max_per_hour:
+        raise TooManyRequests("We already sent several links this hour. Check your inbox "
+                              "(and spam folder), or try again later.", retry_after=3600)
+    send_email_verification(session, settings, user)
+
+
+def send_password_reset_link(session: Session, settings: Settings, email: str) -> None:
+    """``request_password_reset`` with a quiet hourly cap, so the form cannot flood an inbox.
+
+    Says nothing either way: the page answers the same for unknown emails and capped ones.
+    """
+    user = session.scalar(select(User).where(User.email == normalize_email(email[:254])))
+    if user is None:
+        return
+    if _links_sent_since(session, user, "reset_password", utcnow() - timedelta(hours=1)) >= (
+        settings.email_links_max_per_hour
+    ):
+        return
+    request_password_reset(session, settings, user.email)
+
+
+def check_current_password(
+    session: Session, settings: Settings, user: User, password: str, ip: str
+) -> None:
+    """Confirm a signed-in user's password, throttled and counted like a sign-in (trust.md §3).
+
+    The attempt is recorded, so the caller must commit even when this raises.
+    """
+    try:
+        authenticate(session, settings, user.email, password, ip)
+    except Unauthorized as exc:
+        if exc.extra.get("locked"):
+            raise
+        raise Unauthorized("Your current password is not right.", field="current_password") from None
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    ip: str,
+    keep_session_id: int | None = None,
+    keep_token_id: int | None = None,
+) -> None:
+    """Change the password after checking the current one.
+
+    Every other browser session and API token is revoked (the one making the change is kept),
+    and the owner is told by email. The caller commits even when this raises (the check counts).
+    """
+    problem = password_problem(new_password, min_length=settings.password_min_length,
+                               max_length=settings.password_max_length, email=user.email)
+    if problem:
+        raise Unprocessable(problem, field="new_password")
+    if new_password == current_password:
+        raise Unprocessable("Choose a new password different from the current one.",
+                            field="new_password")
+    check_current_password(session, settings, user, current_password, ip)
+    user.password_hash = hash_password(new_password)
+    revoke_other_sessions(session, user, keep_session_id=keep_session_id,
+                          keep_token_id=keep_token_id, include_tokens=True)
+    record(session, "account.password_changed", "user", user.id, actor_id=user.id)
+    queue_email(session, user.email, "Your Workhall password was changed",
+                f"Hello {user.name},\n\nThe password of your Workhall account was just changed "
+                "and your other sessions were signed out.\nIf this was not you, reset your "
+                f"password now: {settings.base_url}/forgot-password\n", user.id)
+
+
+def active_web_sessions(session: Session, user: User) -> list[WebSession]:
+    return list(
+        session.scalars(
+            select(WebSession)
+            .where(
+                WebSession.user_id == user.id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > utcnow(),
+            )
+            .order_by(WebSession.created_at.desc(), WebSession.id.desc())
+        )
+    )
+
+
+def revoke_other_sessions(
+    session: Session,
+    user: User,
+    *,
+    keep_session_id: int | None,
+    keep_token_id: int | None = None,
+    include_tokens: bool = False,
+) -> int:
+    """Server-side revocation of every session but ``keep_session_id`` (trust.md §3)."""
+    now = utcnow()
+    count = 0
+    for ws in session.scalars(
+        select(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+    ):
+        if ws.id != keep_session_id:
+            ws.revoked_at = now
+            count += 1
+    if include_tokens:
+        for tok in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            if tok.id != keep_token_id:
+                tok.revoked_at = now
+    return count
+
+
+def revoke_web_session_by_id(session: Session, user: User, session_id: int) -> None:
+    """Sign out one of the user's own browser sessions; any other id is not found."""
+    ws = session.get(WebSession, session_id)
+    if ws is None or ws.user_id != user.id:
+        raise NotFound("No such session.")
+    if ws.revoked_at is None:
+        ws.revoked_at = utcnow()
+
+
+def active_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > utcnow(),
+            )
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_api_token_by_id(session: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's own API tokens; any other id is not found."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("No such API token.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def close_account(session: Session, settings: Settings, user: User, *, password: str, ip: str) -> None:
+    """Close an account at its owner's request (marketplace.md §1).
+
+    "The ledger and contracts are kept, personal data erased": the name, email, password,
+    profile text, photo, portfolio and second factor go; the account row, its handle, country,
+    contracts, ledger and audit trail stay. The verified phone number stays on the closed
+    account (trust.md §2.1: one verified account per number, released only by support), is
+    never shown, and nothing can sign in with it. Other features may refuse the closing (an
+    open contract, money still available) by raising a Problem from an ``account.closing``
+    event handler. Locks the user row (through the password check). The caller commits even
+    when this raises: the password check counts as a sign-in attempt.
+    """
+    if user.status == "closed":
+        raise Conflict("This account is already closed.")
+    check_current_password(session, settings, user, password, ip)
+    # A savepoint: a refusal from another feature undoes the closing but keeps the attempt.
+    with session.begin_nested():
+        _close(session, settings, user)
+
+
+def _close(session: Session, settings: Settings, user: User) -> None:
+    from workhall.accounts.profiles import erase_profiles
+    from workhall.accounts.rules import CLOSED_NAME, closed_email
+    from workhall.core.events import publish
+
+    publish("account.closing", session=session, user=user)
+    old_email = user.email
+    change_status(session, user, "closed", actor=user, reason="Closed by the account holder.")
+    erase_profiles(session, settings, user)
+    user.name = CLOSED_NAME
+    user.email = closed_email(user.id)
+    user.password_hash = hash_password(new_token())  # nobody knows it: no sign-in is possible
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    now = utcnow()
+    for link in session.scalars(
+        select(OneTimeToken).where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None))
+    ):
+        link.used_at = now
+    for ws in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
+        ws.ip = ""
+        ws.user_agent = ""
+    for attempt in session.scalars(select(LoginAttempt).where(LoginAttempt.email == old_email)):
+        session.delete(attempt)
+    session.flush()
+    publish("account.closed", session=session, user=user)
+
+
+def link_token_usable(session: Session, token: str, purpose: str) -> bool:
+    """Whether a one-time link is still good, without using it (to show its form or not)."""
+    if not token or len(token) > 100:
+        return False
+    row = session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == purpose
+        )
+    )
+    return row is not None and row.used_at is None and row.expires_at > utcnow()
+
+
+def api_token_id(session: Session, token: str) -> int | None:
+    """The row id of an API token (to keep it when revoking the others)."""
+    return session.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_digest(token)))

@@ -88,3 +88,80 @@ def auction_open(
 ) -> bool:
     """The boost auction is open for 7 days after posting, or until the first hire (§4.5)."""
     return first_hire_at is None and at < posted_at + timedelta(days=days)
+
+
+def lot_is_live(expires_at: datetime, at: datetime) -> bool:
+    """A lot counts until its expiry instant, which is excluded: a lot expiring at T is gone at
+    T (marketplace.md §4.1, "Balance = Σ unexpired remaining lots")."""
+    return expires_at > at
+
+
+# --- monthly grants and the Plus plan (marketplace.md §4.1) ----------------------------------
+
+
+def month_key(at: datetime) -> str:
+    """The calendar month (UTC) an instant falls in, as ``YYYY-MM``."""
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+def month_start(at: datetime) -> datetime:
+    return at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_month_start(at: datetime) -> datetime:
+    start = month_start(at)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def grant_source(month: str) -> str:
+    """The lot source of a monthly grant: unique per user, so a month is granted once."""
+    return f"grant:{month}"
+
+
+def plus_topup_source(month: str) -> str:
+    return f"grant:{month}:plus"
+
+
+def eligible_for_monthly_grant(created_at: datetime, at: datetime) -> bool:
+    """The 1st-of-month grant goes to freelancers who existed before that 1st.
+
+    One who signs up during the month got the sign-up grant, which stands for that month; they
+    get the monthly grant from the next 1st on.
+    """
+    return created_at < month_start(at)
+
+
+def plus_topup(already_granted: int, plus_grant: int) -> int:
+    """Connects added when a freelancer moves to Plus mid-month: the month's grant is brought
+    up to the Plus grant, never above it (80 in all for the month, whatever was granted)."""
+    return max(0, plus_grant - already_granted)
+
+
+def bundle_price_cents(bundle: int, *, sizes: Sequence[int], unit_price_cents: int) -> int:
+    """Bundles of 10, 20, 40, 60 or 80 Connects at $0.15 each (marketplace.md §4.1)."""
+    if bundle not in sizes:
+        raise ValueError(f"Connects are sold in bundles of {', '.join(map(str, sizes))}.")
+    return bundle * unit_price_cents
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    min_cents: int
+    max_cents: int | None  # exclusive; None = no upper bound
+    connects: int
+
+
+def fixed_price_rows(fixed_table: Sequence[tuple[int | None, int]]) -> list[PriceRow]:
+    """The §4.2 fixed-price table as ranges, for the price list shown to freelancers."""
+    rows: list[PriceRow] = []
+    low = 0
+    for upper, price in fixed_table:
+        rows.append(PriceRow(low, upper, price))
+        if upper is None:
+            break
+        low = upper
+    return rows

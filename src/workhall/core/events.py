@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 # Modules that subscribe handlers when imported.
-SUBSCRIBER_MODULES: list[str] = []
+SUBSCRIBER_MODULES: list[str] = [
+    "workhall.proposals.subscribers",
+]
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 _loaded = False

@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     login_lock_after_failures: int = 100
     password_reset_ttl_seconds: int = 3600
     email_verification_ttl_seconds: int = 7 * 24 * 3600
+    # Where the spec is silent (docs/accounts.md): profile limits, link and card throttles, TOTP.
+    profile_hourly_rate_min_cents: int = 300
+    profile_hourly_rate_max_cents: int = 99_900
+    profile_portfolio_max_items: int = 20
+    profile_photo_max_bytes: int = 5 * 1024 * 1024
+    profile_photo_size_px: int = 400
+    email_links_max_per_hour: int = 5
+    second_factor_ttl_seconds: int = 300
+    second_factor_max_codes_per_login: int = 5
+    payment_method_max_checks_per_day: int = 10
 
     # --- jobs (marketplace.md §2, §3) --------------------------------------------------------
     job_expiry_days: int = 30
@@ -88,6 +98,9 @@ class Settings(BaseSettings):
     boost_slots: int = 4
     boost_auction_days: int = 7
     boost_min_bid: int = 1
+    connects_history_page_size: int = 20
+    connects_task_batch_size: int = 500  # users or lots per transaction in the worker tasks
+    boost_max_bid: int = 1000  # spec is silent: a sanity bound on one bid (docs/proposals.md)
 
     # --- payments (marketplace.md §6) --------------------------------------------------------
     client_fee_basis_points: int = 300
@@ -99,6 +112,9 @@ class Settings(BaseSettings):
     otp_max_sends_per_account_per_day: int = 5
     otp_min_seconds_between_sends: int = 60
     otp_max_sends_per_number_per_day: int = 10
+    otp_retention_days: int = 30  # codes and checks are purged after this (abuse review window)
+    sms_http_token: str | None = None  # bearer token of the HTTP SMS gateway
+    sms_http_timeout_seconds: float = 10.0
 
     # --- demo ---------------------------------------------------------------------------------
     demo_seed: int = 20261125

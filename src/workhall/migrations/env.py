@@ -6,6 +6,7 @@ from alembic import context
 
 import workhall.models
 from workhall.core.db import make_engine
+from workhall.jobs.fulltext import is_search_index_object
 
 config = context.config
 target_metadata = workhall.models.metadata
@@ -25,12 +26,18 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Skip the job search index (FTS5 tables, GIN index): ``create_search_index`` makes it."""
+    return not is_search_index_object(name, type_)
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

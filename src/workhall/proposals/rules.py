@@ -121,8 +121,14 @@ class RankFacts:
 
 def _match_key(f: RankFacts) -> tuple[int, int, int, int, datetime, int]:
     verification = int(f.identity_verified) * 2 + int(f.phone_verified)
-    return (-f.match, -(f.jss if f.jss is not None else -1), -f.badge_rank, -verification,
-            f.submitted_at, f.proposal_id)
+    return (
+        -f.match,
+        -(f.jss if f.jss is not None else -1),
+        -f.badge_rank,
+        -verification,
+        f.submitted_at,
+        f.proposal_id,
+    )
 
 
 def rank_proposals(facts: Sequence[RankFacts], slots: int = 4) -> list[tuple[int, bool]]:
@@ -165,16 +171,15 @@ class BidOutcome:
     lost_slot: list[int]  # proposals whose held boost must be returned at once
 
 
-def outcome_of_bid(
-    before: Sequence[Bid], bid: Bid, held: Iterable[int], slots: int
-) -> BidOutcome:
+def outcome_of_bid(before: Sequence[Bid], bid: Bid, held: Iterable[int], slots: int) -> BidOutcome:
     """Slot holders after ``bid`` replaces its proposal's previous bid, and which held boosts
     lost their slot (§4.5: "returned at once when the proposal loses its slot")."""
     bids = [b for b in before if b.proposal_id != bid.proposal_id] + [bid]
     holders = boost_slot_holders(bids, slots)
     held_set = set(held)
-    lost = [b.proposal_id for b in bids if b.proposal_id in held_set and
-            b.proposal_id not in holders]
+    lost = [
+        b.proposal_id for b in bids if b.proposal_id in held_set and b.proposal_id not in holders
+    ]
     return BidOutcome(holders, lost)
 
 
@@ -222,8 +227,5 @@ def decide_on_close(reason: str, facts: CloseFacts) -> CloseDecision:
     return_boost = facts.boost_state == "held" and not facts.viewed
     if reason in REFUND_ALL_REASONS:
         return CloseDecision(archive, True, facts.boost_state == "held", PRICE_NOTES[reason])
-    ghost = (
-        not facts.viewed
-        and facts.status not in ("withdrawn", "declined", "hired")
-    )
+    ghost = not facts.viewed and facts.status not in ("withdrawn", "declined", "hired")
     return CloseDecision(archive, ghost, return_boost, PRICE_NOTES["ghost"] if ghost else "")

@@ -1,0 +1,1 @@
+"""Phone verification by SMS code (trust.md §2.1)."""
