@@ -14,14 +14,40 @@ from workhall.audit.models import AuditEvent
 from workhall.jobs.models import Job, JobReport
 
 JOB_FIELDS = {
-    "id", "client_id", "title", "description", "category", "skills", "budget_type",
-    "budget_cents", "hourly_min_cents", "hourly_max_cents", "duration", "experience_level",
-    "visibility", "status", "connects_cost", "posted_at", "closed_at", "first_hire_at",
-    "keep_hiring", "proposal_count", "accepts_proposals", "client_card",
+    "id",
+    "client_id",
+    "title",
+    "description",
+    "category",
+    "skills",
+    "budget_type",
+    "budget_cents",
+    "hourly_min_cents",
+    "hourly_max_cents",
+    "duration",
+    "experience_level",
+    "visibility",
+    "status",
+    "connects_cost",
+    "posted_at",
+    "closed_at",
+    "first_hire_at",
+    "keep_hiring",
+    "proposal_count",
+    "accepts_proposals",
+    "client_card",
 }
 CARD_FIELDS = {
-    "payment_verified", "member_since", "country", "jobs_posted", "open_jobs", "hire_rate",
-    "total_spent_cents", "hires", "feedback_average", "feedback_count",
+    "payment_verified",
+    "member_since",
+    "country",
+    "jobs_posted",
+    "open_jobs",
+    "hire_rate",
+    "total_spent_cents",
+    "hires",
+    "feedback_average",
+    "feedback_count",
 }
 
 
@@ -50,16 +76,33 @@ def test_post_job_answers_201_with_the_job_and_its_price(client, db, settings):
         ({"budget_cents": 4_999}, 2),
         ({"budget_cents": 5_000}, 4),
         ({"budget_cents": 500_000}, 16),
-        ({"budget_type": "hourly", "budget_cents": None, "hourly_min_cents": 1_000,
-          "hourly_max_cents": 3_000, "duration": "gt6m"}, 16),
-        ({"budget_type": "hourly", "budget_cents": None, "hourly_min_cents": 1_000,
-          "hourly_max_cents": 1_000, "duration": "lt1m"}, 4),
+        (
+            {
+                "budget_type": "hourly",
+                "budget_cents": None,
+                "hourly_min_cents": 1_000,
+                "hourly_max_cents": 3_000,
+                "duration": "gt6m",
+            },
+            16,
+        ),
+        (
+            {
+                "budget_type": "hourly",
+                "budget_cents": None,
+                "hourly_min_cents": 1_000,
+                "hourly_max_cents": 1_000,
+                "duration": "lt1m",
+            },
+            4,
+        ),
     ],
 )
 def test_connects_price_is_fixed_at_posting(client, db, settings, change, cost):
     body = {k: v for k, v in {**POSTING, **change}.items() if v is not None}
-    r = client.post("/api/v1/jobs", json=body,
-                    headers=api_headers(db, settings, make_client(db, settings)))
+    r = client.post(
+        "/api/v1/jobs", json=body, headers=api_headers(db, settings, make_client(db, settings))
+    )
     assert r.status_code == 201, r.text
     assert r.json()["connects_cost"] == cost
 
@@ -73,8 +116,24 @@ BAD_BODIES: list[tuple[str, dict[str, Any]]] = [
     ("description too short", {"description": "short"}),
     ("description too long", {"description": "x" * 10_001}),
     ("no skills", {"skills": []}),
-    ("eleven skills", {"skills": ["python", "django", "fastapi", "javascript", "typescript",
-                                  "react", "vue-js", "node-js", "php", "laravel", "html"]}),
+    (
+        "eleven skills",
+        {
+            "skills": [
+                "python",
+                "django",
+                "fastapi",
+                "javascript",
+                "typescript",
+                "react",
+                "vue-js",
+                "node-js",
+                "php",
+                "laravel",
+                "html",
+            ]
+        },
+    ),
     ("unknown skill", {"skills": ["underwater basket weaving"]}),
     ("skills not a list", {"skills": "python"}),
     ("unknown category", {"category": "cooking"}),
@@ -89,12 +148,33 @@ BAD_BODIES: list[tuple[str, dict[str, Any]]] = [
     ("budget a bool", {"budget_cents": True}),
     ("hourly range on fixed", {"hourly_min_cents": 1_000, "hourly_max_cents": 2_000}),
     ("hourly without range", {"budget_type": "hourly", "budget_cents": None}),
-    ("hourly min > max", {"budget_type": "hourly", "budget_cents": None,
-                          "hourly_min_cents": 5_000, "hourly_max_cents": 4_000}),
-    ("hourly rate too low", {"budget_type": "hourly", "budget_cents": None,
-                             "hourly_min_cents": 99, "hourly_max_cents": 4_000}),
-    ("hourly rate too high", {"budget_type": "hourly", "budget_cents": None,
-                              "hourly_min_cents": 1_000, "hourly_max_cents": 100_001}),
+    (
+        "hourly min > max",
+        {
+            "budget_type": "hourly",
+            "budget_cents": None,
+            "hourly_min_cents": 5_000,
+            "hourly_max_cents": 4_000,
+        },
+    ),
+    (
+        "hourly rate too low",
+        {
+            "budget_type": "hourly",
+            "budget_cents": None,
+            "hourly_min_cents": 99,
+            "hourly_max_cents": 4_000,
+        },
+    ),
+    (
+        "hourly rate too high",
+        {
+            "budget_type": "hourly",
+            "budget_cents": None,
+            "hourly_min_cents": 1_000,
+            "hourly_max_cents": 100_001,
+        },
+    ),
     ("bad duration", {"duration": "forever"}),
     ("bad experience", {"experience_level": "guru"}),
     ("bad visibility", {"visibility": "secret"}),
@@ -109,8 +189,11 @@ def test_bad_postings_are_422_problems_and_store_nothing(client, db, settings, c
     body = {k: v for k, v in {**POSTING, **change}.items() if v is not None}
     before = job_count(db)
     # json.dumps escapes non-ASCII, so even a lone surrogate travels as valid JSON text
-    r = client.post("/api/v1/jobs", content=json.dumps(body),
-                    headers={**headers, "Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/jobs",
+        content=json.dumps(body),
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert r.status_code == 422, (case, r.text)
     assert r.headers["content-type"].startswith("application/problem+json")
     problem = r.json()
@@ -119,8 +202,10 @@ def test_bad_postings_are_422_problems_and_store_nothing(client, db, settings, c
 
 
 def test_malformed_json_is_422(client, db, settings):
-    headers = {**api_headers(db, settings, make_client(db, settings)),
-               "Content-Type": "application/json"}
+    headers = {
+        **api_headers(db, settings, make_client(db, settings)),
+        "Content-Type": "application/json",
+    }
     r = client.post("/api/v1/jobs", content=b'{"title": ', headers=headers)
     assert r.status_code == 422
 
@@ -168,13 +253,19 @@ def test_invite_only_jobs_are_hidden_from_others(client, db, settings):
     job = make_job(db, settings, owner, visibility="invite_only")
     assert client.get(f"/api/v1/jobs/{job.id}").status_code == 404
     other = make_freelancer(db, settings)
-    assert client.get(f"/api/v1/jobs/{job.id}",
-                      headers=api_headers(db, settings, other)).status_code == 404
-    assert client.get(f"/api/v1/jobs/{job.id}",
-                      headers=api_headers(db, settings, owner)).status_code == 200
+    assert (
+        client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(db, settings, other)).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(db, settings, owner)).status_code
+        == 200
+    )
     staff = make_user(db, settings, "staff", staff_roles="support")
-    assert client.get(f"/api/v1/jobs/{job.id}",
-                      headers=api_headers(db, settings, staff)).status_code == 200
+    assert (
+        client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(db, settings, staff)).status_code
+        == 200
+    )
     # and cancelling it as another client says 404, not 403: its existence stays hidden
     stranger = make_client(db, settings)
     r = client.post(f"/api/v1/jobs/{job.id}/cancel", headers=api_headers(db, settings, stranger))
@@ -223,8 +314,9 @@ def test_cancel_after_a_hire_is_409_and_close_fills_it(client, db, settings, clo
     headers = api_headers(db, settings, owner)
     # close before any hire: 409 (spec: `filled` "after at least one hire")
     assert client.post(f"/api/v1/jobs/{job.id}/close", headers=headers).status_code == 409
-    r = client.post(f"/api/v1/jobs/{job.id}/keep-hiring", json={"keep_hiring": True},
-                    headers=headers)
+    r = client.post(
+        f"/api/v1/jobs/{job.id}/keep-hiring", json={"keep_hiring": True}, headers=headers
+    )
     assert r.status_code == 200 and r.json()["keep_hiring"] is True
     record_hire(db, settings, job.id)
     db.flush()
@@ -241,7 +333,9 @@ def test_remove_is_for_trust_and_safety_with_a_reason(client, db, settings, clos
     body = {"reason": "Asks freelancers to pay a deposit."}
     assert client.post(url, json=body).status_code == 401
     support = make_user(db, settings, "staff", staff_roles="support")
-    assert client.post(url, json=body, headers=api_headers(db, settings, support)).status_code == 403
+    assert (
+        client.post(url, json=body, headers=api_headers(db, settings, support)).status_code == 403
+    )
     owner_headers = api_headers(db, settings, db.get(type(support), job.client_id))
     assert client.post(url, json=body, headers=owner_headers).status_code == 403
     agent = make_user(db, settings, "staff", staff_roles="trust_safety")
@@ -275,8 +369,7 @@ def test_report_a_job_once(client, db, settings):
     assert db.scalar(select(func.count()).select_from(JobReport)) == 1
     owner_headers = api_headers(db, settings, db.get(type(reporter), job.client_id))
     assert client.post(url, json=body, headers=owner_headers).status_code == 422
-    assert client.post("/api/v1/jobs/999999/reports", json=body,
-                       headers=headers).status_code == 404
+    assert client.post("/api/v1/jobs/999999/reports", json=body, headers=headers).status_code == 404
 
 
 def test_my_jobs_lists_only_mine(client, db, settings):
@@ -286,13 +379,19 @@ def test_my_jobs_lists_only_mine(client, db, settings):
     r = client.get("/api/v1/jobs/mine", headers=api_headers(db, settings, owner))
     assert r.status_code == 200 and sorted(j["id"] for j in r.json()) == sorted(mine)
     freelancer = make_freelancer(db, settings)
-    assert client.get("/api/v1/jobs/mine",
-                      headers=api_headers(db, settings, freelancer)).status_code == 403
+    assert (
+        client.get("/api/v1/jobs/mine", headers=api_headers(db, settings, freelancer)).status_code
+        == 403
+    )
     assert client.get("/api/v1/jobs/mine").status_code == 401
 
 
 def test_best_matches_is_for_freelancers(client, db, settings):
     assert client.get("/api/v1/jobs/best-matches").status_code == 401
     owner = make_client(db, settings)
-    assert client.get("/api/v1/jobs/best-matches",
-                      headers=api_headers(db, settings, owner)).status_code == 403
+    assert (
+        client.get(
+            "/api/v1/jobs/best-matches", headers=api_headers(db, settings, owner)
+        ).status_code
+        == 403
+    )

@@ -25,8 +25,9 @@ GOOD = JobDraft(
     experience_level="expert",
     budget_cents=120_000,
 )
-HOURLY = replace(GOOD, budget_type="hourly", budget_cents=None, hourly_min_cents=2_000,
-                 hourly_max_cents=6_000)
+HOURLY = replace(
+    GOOD, budget_type="hourly", budget_cents=None, hourly_min_cents=2_000, hourly_max_cents=6_000
+)
 
 
 def problems(draft: JobDraft) -> dict[str, str]:
@@ -37,7 +38,8 @@ def problems(draft: JobDraft) -> dict[str, str]:
 def test_a_good_posting_is_cleaned():
     cleaned, found = rules.validate_posting(
         replace(GOOD, title="  Build a\n booking   API ", skills=("Python", "django", "python")),
-        skills_min=1, skills_max=10,
+        skills_min=1,
+        skills_max=10,
     )
     assert found == []
     assert cleaned.title == "Build a booking API"
@@ -58,13 +60,33 @@ def test_a_good_posting_is_cleaned():
         ({"title": "Lone \ud800 surrogate"}, "title"),
         ({"description": "too short"}, "description"),
         ({"description": "x" * 10_001}, "description"),
-        ({"description": "A description with a NUL \x00 character in the middle of it."},
-         "description"),
+        (
+            {"description": "A description with a NUL \x00 character in the middle of it."},
+            "description",
+        ),
         ({"category": "cooking"}, "category"),
         ({"skills": ()}, "skills"),
         ({"skills": ("basket weaving",)}, "skills"),
-        ({"skills": tuple(["python", "django", "fastapi", "javascript", "typescript", "react",
-                           "vue-js", "node-js", "php", "laravel", "html"])}, "skills"),
+        (
+            {
+                "skills": tuple(
+                    [
+                        "python",
+                        "django",
+                        "fastapi",
+                        "javascript",
+                        "typescript",
+                        "react",
+                        "vue-js",
+                        "node-js",
+                        "php",
+                        "laravel",
+                        "html",
+                    ]
+                )
+            },
+            "skills",
+        ),
         ({"budget_type": "barter"}, "budget_type"),
         ({"budget_cents": None}, "budget_cents"),
         ({"budget_cents": 499}, "budget_cents"),
@@ -159,8 +181,16 @@ def test_due_state(timeline, now, due):
 # spec: marketplace.md §2 — "A job accepts proposals only while `open` and under 50 proposals."
 @pytest.mark.parametrize(
     ("status", "count", "accepts"),
-    [("open", 0, True), ("open", 49, True), ("open", 50, False), ("open", 51, False),
-     ("filled", 0, False), ("cancelled", 3, False), ("expired", 0, False), ("removed", 0, False)],
+    [
+        ("open", 0, True),
+        ("open", 49, True),
+        ("open", 50, False),
+        ("open", 51, False),
+        ("filled", 0, False),
+        ("cancelled", 3, False),
+        ("expired", 0, False),
+        ("removed", 0, False),
+    ],
 )
 def test_accepts_proposals(status, count, accepts):
     assert rules.accepts_proposals(status, count, 50) is accepts
@@ -220,8 +250,15 @@ def test_best_match_order():
     ],
 )
 def test_client_quality(verified, hire_rate, feedback, spent, quality):
-    assert rules.client_quality(payment_verified=verified, hire_rate=hire_rate,
-                                feedback_average=feedback, total_spent_cents=spent) == quality
+    assert (
+        rules.client_quality(
+            payment_verified=verified,
+            hire_rate=hire_rate,
+            feedback_average=feedback,
+            total_spent_cents=spent,
+        )
+        == quality
+    )
 
 
 def test_skill_overlap():

@@ -26,14 +26,25 @@ def ids(response) -> list[int]:
 
 
 def test_every_word_must_match_stemmed_across_title_skills_description(client, db, settings):
-    a = make_job(db, settings, title="Senior Django developer for a booking site",
-                 skills=("python",))
-    b = make_job(db, settings, title="Logo for a bakery",
-                 description="Our café needs a fresh logo and brand colours for the shop front.",
-                 category="design", skills=("logo-design",))
-    c = make_job(db, settings, title="Mobile app for booking classes",
-                 description="A Flutter app that lets members book yoga classes, with payments.",
-                 category="mobile-dev", skills=("flutter", "django"))
+    a = make_job(
+        db, settings, title="Senior Django developer for a booking site", skills=("python",)
+    )
+    b = make_job(
+        db,
+        settings,
+        title="Logo for a bakery",
+        description="Our café needs a fresh logo and brand colours for the shop front.",
+        category="design",
+        skills=("logo-design",),
+    )
+    c = make_job(
+        db,
+        settings,
+        title="Mobile app for booking classes",
+        description="A Flutter app that lets members book yoga classes, with payments.",
+        category="mobile-dev",
+        skills=("flutter", "django"),
+    )
     assert set(ids(client.get("/api/v1/jobs", params={"q": "django"}))) == {a.id, c.id}
     assert ids(client.get("/api/v1/jobs", params={"q": "django bakery"})) == []
     # stemming: "developers" finds "developer", "bookings" finds "booking"
@@ -47,14 +58,27 @@ def test_every_word_must_match_stemmed_across_title_skills_description(client, d
 
 
 def test_relevance_puts_title_matches_first_and_newest_sorts_by_date(client, db, settings):
-    in_title = make_job(db, settings, title="Kubernetes cluster upgrade",
-                        description="Upgrade our cluster and document the steps for the team.",
-                        category="devops", skills=("linux",), posted_at=NOW - timedelta(days=3))
-    in_text = make_job(db, settings, title="Fix our deployment scripts",
-                       description="Our scripts deploy to kubernetes; they fail on every release.",
-                       category="devops", skills=("linux",), posted_at=NOW - timedelta(days=1))
+    in_title = make_job(
+        db,
+        settings,
+        title="Kubernetes cluster upgrade",
+        description="Upgrade our cluster and document the steps for the team.",
+        category="devops",
+        skills=("linux",),
+        posted_at=NOW - timedelta(days=3),
+    )
+    in_text = make_job(
+        db,
+        settings,
+        title="Fix our deployment scripts",
+        description="Our scripts deploy to kubernetes; they fail on every release.",
+        category="devops",
+        skills=("linux",),
+        posted_at=NOW - timedelta(days=1),
+    )
     by_relevance = ids(client.get("/api/v1/jobs", params={"q": "kubernetes"}))
     assert by_relevance == [in_title.id, in_text.id]
+    assert client.get("/api/v1/jobs", params={"q": "kubernetes"}).json()["total"] == 2
     by_date = ids(client.get("/api/v1/jobs", params={"q": "kubernetes", "sort": "newest"}))
     assert by_date == [in_text.id, in_title.id]
     # without words: newest first
@@ -64,15 +88,17 @@ def test_relevance_puts_title_matches_first_and_newest_sorts_by_date(client, db,
 def test_only_open_jobs_and_invite_only_only_for_their_client(client, db, settings):
     owner = make_client(db, settings)
     public = make_job(db, settings, owner, title="Public Rust job listing")
-    hidden = make_job(db, settings, owner, title="Private Rust job listing",
-                      visibility="invite_only")
+    hidden = make_job(
+        db, settings, owner, title="Private Rust job listing", visibility="invite_only"
+    )
     closed = make_job(db, settings, owner, title="Closed Rust job listing")
     service.cancel_job(db, settings, owner, closed.id)
     make_job(db, settings, title="Expired Rust job listing", status="expired")
     assert ids(client.get("/api/v1/jobs", params={"q": "rust"})) == [public.id]
     freelancer = make_freelancer(db, settings)
-    r = client.get("/api/v1/jobs", params={"q": "rust"},
-                   headers=api_headers(db, settings, freelancer))
+    r = client.get(
+        "/api/v1/jobs", params={"q": "rust"}, headers=api_headers(db, settings, freelancer)
+    )
     assert ids(r) == [public.id]
     r = client.get("/api/v1/jobs", params={"q": "rust"}, headers=api_headers(db, settings, owner))
     assert set(ids(r)) == {public.id, hidden.id}
@@ -82,15 +108,41 @@ def test_filters(client, db, settings, frozen):
     verified = make_client(db, settings)
     assert verified.client_profile is not None
     verified.client_profile.payment_method_verified_at = NOW - timedelta(days=100)
-    fixed_small = make_job(db, settings, verified, budget_cents=30_000, skills=("python",),
-                           experience_level="entry", posted_at=NOW - timedelta(hours=2))
-    fixed_big = make_job(db, settings, budget_cents=900_000, skills=("react", "css"),
-                         experience_level="expert", posted_at=NOW - timedelta(days=2))
-    hourly = make_job(db, settings, budget_type="hourly", hourly_min_cents=3_000,
-                      hourly_max_cents=6_000, skills=("figma",), category="design",
-                      posted_at=NOW - timedelta(days=6))
-    old = make_job(db, settings, budget_cents=50_000, skills=("sql",), category="data-science",
-                   posted_at=NOW - timedelta(days=20))
+    fixed_small = make_job(
+        db,
+        settings,
+        verified,
+        budget_cents=30_000,
+        skills=("python",),
+        experience_level="entry",
+        posted_at=NOW - timedelta(hours=2),
+    )
+    fixed_big = make_job(
+        db,
+        settings,
+        budget_cents=900_000,
+        skills=("react", "css"),
+        experience_level="expert",
+        posted_at=NOW - timedelta(days=2),
+    )
+    hourly = make_job(
+        db,
+        settings,
+        budget_type="hourly",
+        hourly_min_cents=3_000,
+        hourly_max_cents=6_000,
+        skills=("figma",),
+        category="design",
+        posted_at=NOW - timedelta(days=6),
+    )
+    old = make_job(
+        db,
+        settings,
+        budget_cents=50_000,
+        skills=("sql",),
+        category="data-science",
+        posted_at=NOW - timedelta(days=20),
+    )
 
     def search(**params) -> set[int]:
         return set(ids(client.get("/api/v1/jobs", params=params)))
@@ -170,10 +222,36 @@ def test_paging_and_the_capped_total(client, db, settings):
 
 
 HOSTILE = [
-    '"', '""', "'", "*", "-", "^", ":", "NEAR(", 'NEAR("a" "b", 2)', "title:django",
-    "django OR", "AND", "NOT django", "(", ")", "{title}", "'; drop table jobs; --",
-    "\\", "%", "_", "<script>alert(1)</script>", "😀 django", "数据分析", "ÄÖÜ ß", "\u202e",
-    "a" * 200, "django " * 20, "!&|<->:*", "\t\n",
+    '"',
+    '""',
+    "'",
+    "*",
+    "-",
+    "^",
+    ":",
+    "NEAR(",
+    'NEAR("a" "b", 2)',
+    "title:django",
+    "django OR",
+    "AND",
+    "NOT django",
+    "(",
+    ")",
+    "{title}",
+    "'; drop table jobs; --",
+    "\\",
+    "%",
+    "_",
+    "<script>alert(1)</script>",
+    "😀 django",
+    "数据分析",
+    "ÄÖÜ ß",
+    "\u202e",
+    "a" * 200,
+    "django " * 20,
+    "!&|<->:*",
+    "\t\n",
+    "\x00 django",
 ]
 
 
@@ -183,7 +261,7 @@ def test_hostile_query_text_never_breaks_search(client, db, settings):
         r = client.get("/api/v1/jobs", params={"q": query})
         assert r.status_code == 200, (query, r.text)
         # syntax characters are plain text; FTS operators are ordinary (stop) words
-        if query in ("😀 django", "django OR", "NOT django", "django " * 20):
+        if query in ("😀 django", "django OR", "NOT django", "django " * 20, "\x00 django"):
             assert ids(r) == [job.id], query
         assert client.get("/jobs", params={"q": query}).status_code == 200, query
 
@@ -193,6 +271,13 @@ def test_a_query_of_only_stop_words_lists_all_open_jobs(client, db, settings):
     b = make_job(db, settings, posted_at=NOW)
     assert ids(client.get("/api/v1/jobs", params={"q": "the and of"})) == [b.id, a.id]
     assert ids(client.get("/api/v1/jobs", params={"q": '"*'})) == [b.id, a.id]
+
+
+def test_empty_parameters_mean_no_filter(client, db, settings):
+    # interfaces.md §1 — "GET /api/v1/jobs?q=&skills=&budget_type=&page="
+    job = make_job(db, settings)
+    r = client.get("/api/v1/jobs?q=&skills=&budget_type=&page=")
+    assert ids(r) == [job.id] and r.json()["total"] == 1
 
 
 def test_search_items_are_jobs_without_the_card(client, db, settings):

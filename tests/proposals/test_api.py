@@ -399,3 +399,46 @@ def test_openapi_lists_the_endpoints(client):
         "/api/v1/invitations/{invitation_id}/decline",
     ):
         assert path in paths
+
+
+def test_authorization_matrix(client, db, settings, world):
+    """quality.md §2: every endpoint as another user of each role, as staff and anonymous."""
+    set_balance(db, settings, world["freelancer"], 20)
+    pid = client.post(
+        f"/api/v1/jobs/{world['job'].id}/proposals", json=BODY, headers=world["fh"]
+    ).json()["id"]
+    invitee = make_freelancer(db, settings)
+    inv = service.invite_freelancer(
+        db, settings, world["client"], world["job"].id, invitee.handle, ""
+    )
+    job = world["job"].id
+    intruders = {
+        "freelancer": api_headers(db, settings, make_freelancer(db, settings)),
+        "client": api_headers(db, settings, make_client(db, settings)),
+        "staff": api_headers(db, settings, make_user(db, settings, "staff", staff_roles="admin")),
+        "anonymous": {},
+    }
+    endpoints = [
+        ("post", f"/api/v1/jobs/{job}/proposals", BODY, {"client", "staff"}),
+        ("get", f"/api/v1/jobs/{job}/proposals", None, None),
+        ("get", f"/api/v1/proposals/{pid}", None, None),
+        ("post", f"/api/v1/proposals/{pid}/withdraw", None, None),
+        ("post", f"/api/v1/proposals/{pid}/boost", {"connects": 2}, None),
+        ("post", f"/api/v1/proposals/{pid}/shortlist", None, None),
+        ("post", f"/api/v1/proposals/{pid}/decline", None, None),
+        ("post", f"/api/v1/jobs/{job}/invitations", {"freelancer": invitee.id}, None),
+        ("get", "/api/v1/me/proposals", None, {"client", "staff"}),
+        ("get", "/api/v1/me/invitations", None, {"client", "staff"}),
+        ("post", f"/api/v1/invitations/{inv.id}/decline", None, None),
+    ]
+    for method, url, body, who in endpoints:
+        for role, headers in intruders.items():
+            if who is not None and role not in who and role != "anonymous":
+                continue
+            kwargs = {"headers": headers} | ({"json": body} if body is not None else {})
+            r = getattr(client, method)(url, **kwargs)
+            problem(r, 401 if role == "anonymous" else 403)
+    p = db.get(Proposal, pid)
+    db.refresh(p)
+    assert (p.status, p.viewed_at, p.boost_state) == ("submitted", None, "none")
+    assert stored(db) == 1 and db.get(Invitation, inv.id).status == "pending"

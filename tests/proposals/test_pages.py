@@ -20,9 +20,13 @@ def stored(db) -> int:
     return db.scalar(select(func.count()).select_from(Proposal))
 
 
-def no_inline_scripts(html: str) -> None:
+def well_formed(html: str, csrf: str) -> None:
+    """No inline script (the CSP forbids them) and every POST form carries the CSRF token."""
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag, tag
+    forms = re.findall(r'<form method="post".*?</form>', html, flags=re.S)
+    for form in forms:
+        assert f'name="csrf_token" value="{csrf}"' in form, form[:200]
 
 
 def submit(db, settings, freelancer, job, boost=0):
@@ -41,10 +45,10 @@ def test_apply_form_shows_price_balance_and_boost_board(client, db, settings):
     html = r.text
     assert "4 Connects" in html and "You have <strong>10</strong>" in html
     assert 'id="connects-left">6<' in html
-    assert "to enter the top 4 you need 1 Connects" in html
+    assert "to enter the top 4 you need 1 Connect<" in html
     assert f'value="{csrf}"' in html and 'data-counter="cover-count"' in html
     assert "/static/js/proposals.js" in html
-    no_inline_scripts(html)
+    well_formed(html, csrf)
 
 
 def test_apply_posts_and_redirects(client, db, settings):
@@ -136,8 +140,11 @@ def test_my_proposals_lists_withdraws_and_boosts(client, db, settings):
     p = submit(db, settings, freelancer, job)
     csrf = sign_in(client, db, settings, freelancer)
     html = client.get("/proposals").text
-    assert job.title in html and "$50.00" in html and "To enter the top 4 you need 1" in html
-    no_inline_scripts(html)
+    assert (
+        job.title in html and "$50.00" in html and "To enter the top 4 you need 1 Connect." in html
+    )
+    well_formed(html, csrf)
+    well_formed(client.get(f"/proposals/{p.id}").text, csrf)
     r = client.post(
         f"/proposals/{p.id}/boost",
         data={"csrf_token": csrf, "connects": "2"},
@@ -180,11 +187,13 @@ def test_the_clients_page_ranks_views_and_escapes(client, db, settings):
     assert html.index("Bea Booster") < html.index("Pat Plain")
     assert "Boosted" in html and "100% skills match" in html
     assert "<script>alert" not in html and "&lt;script&gt;" in html
-    no_inline_scripts(html)
+    well_formed(html, csrf)
+    well_formed(client.get(f"/client/jobs/{job.id}/proposals?q=Bea").text, csrf)
     db.refresh(pb)
     assert pb.viewed_at is None  # the list is not a view
     detail = client.get(f"/proposals/{pb.id}")
     assert detail.status_code == 200 and "&lt;script&gt;alert" in detail.text
+    well_formed(detail.text, csrf)
     db.refresh(pb)
     assert pb.status == "viewed" and pb.boost_state == "spent"
     r = client.post(
@@ -235,6 +244,7 @@ def test_invite_from_the_clients_page_and_answer_for_free(client, db, settings):
     csrf = sign_in(client, db, settings, star)
     html = client.get("/invitations").text
     assert job.title in html and "&lt;i&gt;hi&lt;/i&gt;" in html
+    well_formed(html, csrf)
     assert f'href="/jobs/{job.id}/apply"' in html
     html = client.get(f"/jobs/{job.id}/apply").text
     assert "costs no Connects" in html and 'data-price="0"' in html

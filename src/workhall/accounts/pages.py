@@ -167,7 +167,9 @@ def second_factor_submit(
 ) -> Response:
     pending = _pending(request, db, settings)
     if pending is None:
-        return redirect("/login", request, "Your sign-in expired. Sign in again.", "warning")
+        response = redirect("/login", request, "Your sign-in expired. Sign in again.", "warning")
+        response.delete_cookie(second_factor.PENDING_COOKIE, path="/login")
+        return response
     try:
         user = second_factor.complete_pending_login(db, settings, pending, code)
     except Problem as exc:
@@ -176,7 +178,7 @@ def second_factor_submit(
             response = redirect("/login", request, exc.detail, "error")
             response.delete_cookie(second_factor.PENDING_COOKIE, path="/login")
             return response
-        return _second_factor_page(request, db, pending, exc.detail, form_status(exc))
+        return _second_factor_page(request, db, pending, exc.detail, exc.status)
     response = redirect(safe_next(pending.next_url))
     response.delete_cookie(second_factor.PENDING_COOKIE, path="/login")
     start_session(request, response, db, settings, user)

@@ -72,8 +72,13 @@ def sign_up(
     role: str,
     handle: str | None = None,
     staff_roles: str = "",
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account (marketplace.md §1). Freelancers get their plan's Connects grant."""
+    """Create an account (marketplace.md §1). Freelancers get their plan's Connects grant.
+
+    ``password_hash`` lets bulk loaders (the demo) reuse one argon2id hash of the checked
+    password instead of paying for a fresh hash per account.
+    """
     email = normalize_email(email)
     problem = password_problem(
         password,
@@ -91,7 +96,7 @@ def sign_up(
         email=email,
         name=name.strip(),
         country=country.upper(),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         staff_roles=staff_roles,
         status="active",

@@ -4,9 +4,9 @@ range; the service re-checks the business rules (catalogue skills, budget per ty
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from workhall.jobs import rules
 from workhall.jobs.models import Job
@@ -99,6 +99,20 @@ class SearchQuery(Strict):
     posted_within: Literal["24h", "3d", "7d", "30d"] | None = None
     sort: Literal["relevance", "newest"] = "relevance"
     page: Annotated[int, Field(ge=1, le=1000)] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_absent(cls, data: Any) -> Any:
+        """``?q=&skills=&budget_type=&page=`` (interfaces.md §1) is a search without filters."""
+        if not isinstance(data, dict):
+            return data
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, list):
+                value = [v for v in value if v != ""]
+            if value != "" and value != []:
+                cleaned[key] = value
+        return cleaned
 
 
 class ClientCardOut(BaseModel):

@@ -300,9 +300,6 @@ def submit_proposal(
             Invitation.job_id == job.id, Invitation.freelancer_id == freelancer.id
         )
     )
-    answers = invitation is not None and invitation.status == "pending"
-    if job.visibility == "invite_only" and not answers:
-        raise Forbidden("This job is invite only: only invited freelancers can propose.")
     existing = session.scalar(
         select(Proposal.id).where(
             Proposal.job_id == job.id, Proposal.freelancer_id == freelancer.id
@@ -310,6 +307,9 @@ def submit_proposal(
     )
     if existing is not None:
         raise Conflict("You already sent a proposal to this job.", proposal_id=existing)
+    answers = invitation is not None and invitation.status == "pending"
+    if job.visibility == "invite_only" and not answers:
+        raise Forbidden("This job is invite only: only invited freelancers can propose.")
     if job.proposal_count >= settings.job_max_proposals:
         raise Conflict(
             f"This job already has {settings.job_max_proposals} proposals, the most it accepts."
@@ -412,9 +412,13 @@ def place_boost(
         )
     job, proposal = _owned_proposal(session, freelancer, proposal_id)
     if proposal.status != "submitted":
+        why = (
+            f"This proposal is {proposal.status}"
+            if proposal.status in rules.FINAL_STATES
+            else "The client has already viewed this proposal"
+        )
         raise Conflict(
-            "Only a proposal the client has not viewed yet can be boosted.",
-            status_now=proposal.status,
+            f"{why}; only an unviewed proposal can be boosted.", status_now=proposal.status
         )
     already = proposal.boost_connects if proposal.boost_state == "held" else 0
     if already and connects <= already:
