@@ -58,7 +58,7 @@ SCALES = {
     "M": Scale("M", jobs=1_000_000, open_jobs=100_000, clients=30_000),
 }
 
-ZIPF_EXPONENT = 1.05
+ZIPF_EXPONENT, ZIPF_OFFSET = 1.05, 11
 CHUNK = 10_000  # jobs generated and written per batch
 # One password hash for every generated account (nobody signs in with a password here).
 BENCH_PASSWORD = "bench-password-not-used"
@@ -136,28 +136,31 @@ def anchor_now() -> datetime:
 
 
 def _demo_words() -> list[str]:
-    """Every content word of the demo's job texts and of the skill catalogue, in first-seen
-    order (so the ranking is stable)."""
+    """Every content word of the demo's job texts and of the skill catalogue, the words used
+    most by the demo's templates first (ties in first-seen order, so the ranking is stable)."""
     texts: list[str] = []
     for parts in content.CATEGORY_CONTENT.values():
         for key in ("jobs", "things", "openings", "details", "titles"):
             texts.extend(parts[key])
     texts.extend(catalog.SKILLS.values())
-    words: dict[str, None] = {}
+    counts: Counter[str] = Counter()
     for piece in texts:
         for word in normalize_text(_PLACEHOLDER.sub(" ", piece)).split():
             if word not in STOP_WORDS and not word.isdigit() and len(word) > 1:
-                words[word] = None
-    return list(words)
+                counts[word] += 1
+    first_seen = {word: i for i, word in enumerate(counts)}
+    return sorted(counts, key=lambda word: (-counts[word], first_seen[word]))
 
 
 class Vocabulary:
-    """Words with Zipf frequencies: rank r is drawn with weight 1 / r^1.05."""
+    """Words with Zipf–Mandelbrot frequencies: rank r is drawn with weight 1 / (r + 10)^1.05.
+
+    The offset keeps the head realistic once stop words are left out (the most frequent
+    content word is about 1 % of the words, not 10 %)."""
 
     def __init__(self, seed: int, tail_size: int) -> None:
         rng = rng_for(seed, "vocabulary")
         head = _demo_words()
-        rng.shuffle(head)
         taken = set(head) | STOP_WORDS
         tail: list[str] = []
         while len(tail) < tail_size:
@@ -166,9 +169,8 @@ class Vocabulary:
                 taken.add(word)
                 tail.append(word)
         self.words = head + tail
-        self.cum_weights = list(
-            itertools.accumulate(1 / (rank**ZIPF_EXPONENT) for rank in range(1, len(self.words) + 1))
-        )
+        weights = (1 / (rank + ZIPF_OFFSET) ** ZIPF_EXPONENT for rank in range(len(self.words)))
+        self.cum_weights = list(itertools.accumulate(weights))
 
     def draw(self, rng: random.Random, k: int) -> list[str]:
         return rng.choices(self.words, cum_weights=self.cum_weights, k=k)

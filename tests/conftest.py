@@ -109,6 +109,9 @@ def app(settings: Settings, database: Database, db: Session):  # type: ignore[no
     application = create_app(settings=settings, database=database)
 
     def _test_db() -> Iterator[Session]:
+        # What the test set up is committed (to its savepoint) first, so a request that fails
+        # and rolls back undoes only its own work, as in production.
+        db.commit()
         try:
             yield db
             db.commit()

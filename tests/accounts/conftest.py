@@ -45,3 +45,13 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), **save: o
     Image.new(mode, size, (200, 60, 30, 255) if mode == "RGBA" else (200, 60, 30)).save(
         out, format=fmt, **save)
     return out.getvalue()
+
+
+def headers_for(db: Session, settings, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """API headers for ``user``, with the test's work so far committed (a savepoint), so a
+    request that fails and rolls back keeps the fixtures."""
+    from tests.factories import api_headers
+
+    headers = api_headers(db, settings, user)
+    db.commit()
+    return headers

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.accounts.conftest import anonymous_csrf, image_bytes, last_link
+from tests.accounts.conftest import anonymous_csrf, headers_for, image_bytes, last_link
 from tests.factories import (
     PASSWORD,
-    api_headers,
+
     make_client,
     make_freelancer,
     sign_in_browser,
@@ -102,8 +102,8 @@ def test_change_password_needs_the_current_one_and_signs_out_elsewhere(client, d
 
 def test_change_password_through_the_api_keeps_the_calling_token(client, db, settings):
     user = make_client(db, settings)
-    headers = api_headers(db, settings, user)
-    other = api_headers(db, settings, user)
+    headers = headers_for(db, settings, user)
+    other = headers_for(db, settings, user)
     r = client.post("/api/v1/me/password", headers=headers,
                     json={"current_password": "wrong one!", "new_password": NEW})
     assert r.status_code == 401 and r.json()["field"] == "current_password"

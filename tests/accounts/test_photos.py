@@ -10,8 +10,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from tests.accounts.conftest import image_bytes
-from tests.factories import api_headers, make_client, make_freelancer, sign_in_browser
+from tests.accounts.conftest import headers_for, image_bytes
+from tests.factories import make_client, make_freelancer, sign_in_browser
 from workhall.accounts import photos, profiles
 from workhall.core.errors import Unprocessable
 
@@ -174,7 +174,7 @@ def test_photo_names_are_validated_strictly(client, db, settings, path):
 
 def test_api_photo_upload(client, db, settings):
     user = make_freelancer(db, settings)
-    headers = api_headers(db, settings, user)
+    headers = headers_for(db, settings, user)
     r = client.post("/api/v1/me/photo", headers=headers,
                     files={"file": ("x.png", image_bytes("PNG"), "image/png")})
     assert r.status_code == 200 and r.json()["photo_url"].startswith("/photos/")
@@ -184,7 +184,7 @@ def test_api_photo_upload(client, db, settings):
     assert client.delete("/api/v1/me/photo", headers=headers).status_code == 204
     assert _stored(settings) == []
     other = make_client(db, settings)
-    r = client.post("/api/v1/me/photo", headers=api_headers(db, settings, other),
+    r = client.post("/api/v1/me/photo", headers=headers_for(db, settings, other),
                     files={"file": ("x.png", image_bytes("PNG"), "image/png")})
     assert r.status_code == 403
     assert client.post("/api/v1/me/photo",

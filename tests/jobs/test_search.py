@@ -286,3 +286,23 @@ def test_search_items_are_jobs_without_the_card(client, db, settings):
     assert set(body) == {"items", "total", "total_capped", "page", "page_size"}
     item = body["items"][0]
     assert item["status"] == "open" and item["client_card"] is None and "connects_cost" in item
+
+
+def test_the_index_can_be_created_again_and_rebuilt(db, settings):
+    from sqlalchemy import text
+
+    from workhall.jobs.search import create_search_index, rebuild_search_index
+
+    open_job = make_job(db, settings, title="Scrape product prices nightly")
+    make_job(db, settings, title="Scrape competitor prices weekly", status="cancelled")
+    create_search_index(db.connection())  # what the migration runs: safe when it exists
+    db.execute(text("DELETE FROM jobs_fts"))
+    assert search_jobs_ids(db, settings, "scrape") == []
+    assert rebuild_search_index(db) == 1
+    assert search_jobs_ids(db, settings, "scrape prices") == [open_job.id]
+
+
+def search_jobs_ids(db, settings, q: str) -> list[int]:
+    from workhall.jobs.search import JobFilters, search_jobs
+
+    return [j.id for j in search_jobs(db, settings, JobFilters(q=q)).items]

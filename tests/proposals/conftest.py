@@ -4,10 +4,8 @@ through the Connects service, signed-in browsers for the pages."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -15,36 +13,13 @@ from tests.factories import make_client
 from workhall.accounts import service as accounts
 from workhall.accounts.models import ProfileSkill, User
 from workhall.connects.service import connects_balance, issue_lot, spend_connects
-from workhall.core.db import Database
 from workhall.core.settings import Settings
-from workhall.core.web import SESSION_COOKIE, get_db
+from workhall.core.web import SESSION_COOKIE
 from workhall.jobs.models import Job
 from workhall.jobs.rules import JobDraft
 from workhall.jobs.service import post_job
 
 _seq = itertools.count(1)
-
-
-@pytest.fixture
-def app(settings: Settings, database: Database, db: Session):  # type: ignore[no-untyped-def]
-    """The app on the test's session, like the shared fixture, except that what the test set
-    up is committed (to its savepoint) before each request: a request that fails and rolls
-    back then undoes only its own work, as in production."""
-    from workhall.app import create_app
-
-    application = create_app(settings=settings, database=database)
-
-    def _test_db() -> Iterator[Session]:
-        db.commit()
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-
-    application.dependency_overrides[get_db] = _test_db
-    return application
 
 
 def make_job(

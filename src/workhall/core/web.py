@@ -6,8 +6,8 @@ Routes declare what they need with the ``Annotated`` aliases at the bottom of th
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from workhall.accounts.service import resolve_api_token, resolve_web_session
 from workhall.core.db import Database
 from workhall.core.errors import Forbidden, Unauthorized
 from workhall.core.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_COOKIE = "wh_session"
 CSRF_COOKIE = "wh_csrf"
@@ -37,8 +39,10 @@ def get_db(request: Request) -> Iterator[Session]:
     Writing requests start as writers (``BEGIN IMMEDIATE`` on SQLite). A route that must keep
     a write even though it answers with an error (a failed login attempt) commits itself.
     """
+    write = (request.method not in SAFE_METHODS
+             or request.scope.get("endpoint") in _WRITING_GET_ENDPOINTS)
     database: Database = request.app.state.database
-    session = database.session(write=request.method not in SAFE_METHODS)
+    session = database.session(write=write)
     try:
         yield session
         session.commit()
@@ -50,6 +54,17 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+_WRITING_GET_ENDPOINTS: set[Callable[..., Any]] = set()
+
+
+def writes_on_get(endpoint: F) -> F:
+    """Mark a GET route that records something (a client opening a proposal marks it viewed):
+    its unit of work begins as a writer, so SQLite never has to upgrade a read snapshot.
+    Put it under the ``@router.get`` decorator."""
+    _WRITING_GET_ENDPOINTS.add(endpoint)
+    return endpoint
+
+
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 

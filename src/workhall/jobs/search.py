@@ -160,7 +160,7 @@ class SearchPage:
         return self.page < self.pages
 
 
-def visible_open_jobs(viewer_id: int | None) -> Select[Any]:
+def visible_open_jobs(viewer_id: int | None, *columns: Any) -> Select[Any]:
     """Open jobs the viewer may find: public ones, and their own invite-only ones.
 
     Invited freelancers reach an invite-only job through their invitation, not through search.
@@ -168,7 +168,7 @@ def visible_open_jobs(viewer_id: int | None) -> Select[Any]:
     visible: ColumnElement[bool] = Job.visibility == "public"
     if viewer_id is not None:
         visible = or_(visible, Job.client_id == viewer_id)
-    return select(Job).where(Job.status == "open", visible)
+    return select(*(columns or (Job,))).where(Job.status == "open", visible)
 
 
 def _filtered(stmt: Select[Any], f: JobFilters, now: datetime) -> Select[Any]:
@@ -209,25 +209,27 @@ def _filtered(stmt: Select[Any], f: JobFilters, now: datetime) -> Select[Any]:
 
 
 def _with_text(
-    session: Session, stmt: Select[Any], terms: list[str]
-) -> tuple[Select[Any], ColumnElement[Any]]:
-    """Join the full-text matches; returns the statement and its relevance order."""
+    session: Session, stmt: Select[Any], terms: list[str], *, ranked: bool
+) -> tuple[Select[Any], ColumnElement[Any] | None]:
+    """Join the full-text matches; returns the statement and, when ``ranked``, its relevance
+    order (computing the rank costs, so counting joins without it)."""
     if _dialect(session) == "sqlite":
+        columns = [literal_column("rowid").label("job_id")]
+        if ranked:
+            columns.append(literal_column(SQLITE_RANK).label("rank"))
         matches = (
-            select(
-                literal_column("rowid").label("job_id"),
-                literal_column(SQLITE_RANK).label("rank"),
-            )
+            select(*columns)
             .select_from(text(FTS_TABLE))
             .where(text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts5_match(terms)))
             .subquery("fts")
         )
-        return stmt.join(matches, matches.c.job_id == Job.id), matches.c.rank.asc()
+        stmt = stmt.join(matches, matches.c.job_id == Job.id)
+        return stmt, matches.c.rank.asc() if ranked else None
     tsquery = func.plainto_tsquery(literal_column("'english'"), " ".join(terms))
     stmt = stmt.join(_pg_fts, _pg_fts.c.job_id == Job.id).where(
         _pg_fts.c.document.op("@@")(tsquery)
     )
-    return stmt, func.ts_rank(_pg_fts.c.document, tsquery, 1).desc()
+    return stmt, func.ts_rank(_pg_fts.c.document, tsquery, 1).desc() if ranked else None
 
 
 def search_jobs(
@@ -238,30 +240,36 @@ def search_jobs(
     viewer_id: int | None = None,
     now: datetime | None = None,
 ) -> SearchPage:
-    """One page of search results and the total, counted up to ``search_count_cap``."""
+    """One page of search results and the total, counted up to ``search_count_cap``.
+
+    The page is chosen over job ids alone (narrow rows to sort), then its jobs are loaded.
+    """
     size, cap = settings.search_page_size, settings.search_count_cap
     if filters.page < 1 or (filters.page - 1) * size >= cap:
         raise Unprocessable(
             f"Only the first {cap:,} results can be paged through; narrow the search.",
             field="page",
         )
-    stmt = _filtered(visible_open_jobs(viewer_id), filters, now or utcnow())
+    base = _filtered(visible_open_jobs(viewer_id, Job.id), filters, now or utcnow())
+    paged, counted = base, base
     order: list[ColumnElement[Any]] = []
     terms = query_terms(filters.q)
     if terms:
-        stmt, relevance = _with_text(session, stmt, terms)
-        if filters.sort != "newest":
+        by_relevance = filters.sort != "newest"
+        paged, relevance = _with_text(session, base, terms, ranked=by_relevance)
+        counted = _with_text(session, base, terms, ranked=False)[0] if by_relevance else paged
+        if relevance is not None:
             order.append(relevance)
     order += [Job.posted_at.desc(), Job.id.desc()]
-    items = list(
-        session.scalars(stmt.order_by(*order).limit(size).offset((filters.page - 1) * size))
+    page_ids = list(
+        session.scalars(paged.order_by(*order).limit(size).offset((filters.page - 1) * size))
     )
-    counted = select(func.count()).select_from(
-        stmt.with_only_columns(Job.id).order_by(None).limit(cap + 1).subquery()
+    jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(page_ids)))}
+    total = int(
+        session.scalar(select(func.count()).select_from(counted.limit(cap + 1).subquery())) or 0
     )
-    total = int(session.scalar(counted) or 0)
     return SearchPage(
-        items=items,
+        items=[jobs[job_id] for job_id in page_ids if job_id in jobs],
         total=min(total, cap),
         total_capped=total > cap,
         page=filters.page,

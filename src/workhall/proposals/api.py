@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from workhall.accounts.models import User
 from workhall.core.idempotency import run_idempotent
 from workhall.core.settings import Settings
-from workhall.core.web import ApiFreelancer, ApiUser, DbDep, SettingsDep
+from workhall.core.web import ApiFreelancer, ApiUser, DbDep, SettingsDep, writes_on_get
 from workhall.jobs.models import Job
 from workhall.proposals import queries, service
 from workhall.proposals.models import Invitation, Proposal
@@ -196,6 +196,7 @@ def my_proposals(
     response_model=ProposalOut | ClientProposalOut,
     responses=_problems(401, 403, 404),
 )
+@writes_on_get
 def get_proposal(
     proposal_id: Id, user: ApiUser, db: DbDep, settings: SettingsDep
 ) -> ProposalOut | ClientProposalOut:

@@ -12,7 +12,15 @@ from workhall.accounts.models import User
 from workhall.core.errors import NotFound, Problem, Unprocessable
 from workhall.core.money import parse_dollars
 from workhall.core.templating import redirect, render
-from workhall.core.web import Csrf, DbDep, PageClient, PageFreelancer, PageUser, SettingsDep
+from workhall.core.web import (
+    Csrf,
+    DbDep,
+    PageClient,
+    PageFreelancer,
+    PageUser,
+    SettingsDep,
+    writes_on_get,
+)
 from workhall.jobs import rules as job_rules
 from workhall.proposals import queries, rules, service
 from workhall.proposals.schemas import MAX_ID
@@ -158,6 +166,7 @@ def my_proposals(
 
 
 @router.get("/proposals/{proposal_id}")
+@writes_on_get
 def proposal_page(
     proposal_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
