@@ -408,9 +408,7 @@ def build_jobs(target: BenchDatabase, scale: Scale, seed: int, now: datetime) ->
     return data
 
 
-def write_search_index(
-    target: BenchDatabase, documents: dict[int, tuple[str, str, str]]
-) -> None:
+def write_search_index(target: BenchDatabase, documents: dict[int, tuple[str, str, str]]) -> None:
     """Fill the full-text index with the open jobs, as ``index_job`` would, in bulk.
 
     SQLite gets the same ``jobs_fts`` rows ``index_job`` inserts. PostgreSQL gets the

@@ -136,7 +136,9 @@ class Timings:
     by_kind: dict[str, list[float]]
 
 
-def _time_search(target: BenchDatabase, settings: Settings, query: Query) -> tuple[float, int, bool]:
+def _time_search(
+    target: BenchDatabase, settings: Settings, query: Query
+) -> tuple[float, int, bool]:
     with Session(target.database.engine) as session:
         session.connection()  # check the connection out before the clock starts
         started = time.perf_counter()
@@ -201,10 +203,14 @@ def run(target: BenchDatabase, options: Options, workdir: Path) -> Report:
         write_search_index(target, data.documents)
     with step("analyze", prep):
         analyze(target)
-    sample = rng_for(seed, "index-check").sample(data.open_ids, min(INDEX_SAMPLE, len(data.open_ids)))
+    sample = rng_for(seed, "index-check").sample(
+        data.open_ids, min(INDEX_SAMPLE, len(data.open_ids))
+    )
     differ = check_index(target, sample)
     if differ:
-        raise BenchError(f"{differ} of {len(sample)} bulk-indexed documents differ from index_job's")
+        raise BenchError(
+            f"{differ} of {len(sample)} bulk-indexed documents differ from index_job's"
+        )
     queries = make_queries(data, seed)
     with step("queries (warm-up + timed)", prep):
         t = measure(target, bench_settings(workdir), queries)
@@ -222,8 +228,14 @@ def run(target: BenchDatabase, options: Options, workdir: Path) -> Report:
                 verdict(value <= target_s),
             )
         )
-    report.add(Figure("search_jobs max", ms(max(t.search)), ms(max(t.reference)),
-                      ratio(max(t.search), max(t.reference))))
+    report.add(
+        Figure(
+            "search_jobs max",
+            ms(max(t.search)),
+            ms(max(t.reference)),
+            ratio(max(t.search), max(t.reference)),
+        )
+    )
     for label, p in (("p50", 50), ("p99", 99)):
         value, ref = percentile(t.search, p), percentile(t.reference, p)
         report.add(
@@ -235,8 +247,7 @@ def run(target: BenchDatabase, options: Options, workdir: Path) -> Report:
             )
         )
     by_kind = ", ".join(
-        f"{kind} {ms(percentile(v, 50))} / {ms(percentile(v, 99))}"
-        for kind, v in t.by_kind.items()
+        f"{kind} {ms(percentile(v, 50))} / {ms(percentile(v, 99))}" for kind, v in t.by_kind.items()
     )
     zero = sum(1 for total in t.totals if total == 0)
     report.notes += [

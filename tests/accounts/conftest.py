@@ -43,7 +43,8 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480), **save: o
     out = io.BytesIO()
     mode = "RGBA" if fmt == "PNG" else "RGB"
     Image.new(mode, size, (200, 60, 30, 255) if mode == "RGBA" else (200, 60, 30)).save(
-        out, format=fmt, **save)
+        out, format=fmt, **save
+    )
     return out.getvalue()
 
 

@@ -22,8 +22,12 @@ def _stored(settings):  # type: ignore[no-untyped-def]
 
 
 def _upload(client, csrf, data, filename="me.jpg", content_type="image/jpeg"):  # type: ignore[no-untyped-def]
-    return client.post("/settings/profile/photo", data={"csrf_token": csrf},
-                       files={"photo": (filename, data, content_type)}, follow_redirects=False)
+    return client.post(
+        "/settings/profile/photo",
+        data={"csrf_token": csrf},
+        files={"photo": (filename, data, content_type)},
+        follow_redirects=False,
+    )
 
 
 def _exif_jpeg() -> bytes:
@@ -75,8 +79,11 @@ def _polyglot() -> bytes:
         (b"just some text, not an image\n", "me.jpg", "JPEG or PNG"),
         (b"", "me.jpg", "Choose a photo"),
         (image_bytes("GIF"), "me.gif", "JPEG or PNG"),
-        (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "me.png",
-         "JPEG or PNG"),
+        (
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+            "me.png",
+            "JPEG or PNG",
+        ),
         (b"\xff\xd8\xff\xe0" + b"garbage" * 100 + b"\xff\xd9", "me.jpg", "could not be read"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50 + b"IEND\xaeB`\x82", "me.png", "could not be read"),
         (_polyglot(), "me.jpg", "extra data"),
@@ -109,20 +116,28 @@ def test_the_default_limit_is_5_mb(settings):
 
 def _png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims ``width`` × ``height`` pixels (a decompression bomb)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize(("width", "height"), [(20_000, 20_000), (100_000, 1_000)])
 def test_decompression_bombs_are_refused_before_decoding(settings, width, height):
-    with pytest.raises(Unprocessable, match="too large in pixels|could not be read"):
-        photos.reencode_photo(_png_claiming(width, height), max_bytes=5 * 1024 * 1024,
-                              size_px=400)
+    with pytest.raises(Unprocessable, match=r"too large in pixels|could not be read"):
+        photos.reencode_photo(_png_claiming(width, height), max_bytes=5 * 1024 * 1024, size_px=400)
 
 
 def test_replacing_a_photo_deletes_the_old_file_after_commit(client, db, settings):
@@ -133,8 +148,9 @@ def test_replacing_a_photo_deletes_the_old_file_after_commit(client, db, setting
     _upload(client, csrf, image_bytes("PNG"), filename="new.png")
     second = _stored(settings)
     assert len(first) == len(second) == 1 and first != second
-    r = client.post("/settings/profile/photo/remove", data={"csrf_token": csrf},
-                    follow_redirects=False)
+    r = client.post(
+        "/settings/profile/photo/remove", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert r.status_code == 303 and _stored(settings) == []
 
 
@@ -175,17 +191,30 @@ def test_photo_names_are_validated_strictly(client, db, settings, path):
 def test_api_photo_upload(client, db, settings):
     user = make_freelancer(db, settings)
     headers = headers_for(db, settings, user)
-    r = client.post("/api/v1/me/photo", headers=headers,
-                    files={"file": ("x.png", image_bytes("PNG"), "image/png")})
+    r = client.post(
+        "/api/v1/me/photo",
+        headers=headers,
+        files={"file": ("x.png", image_bytes("PNG"), "image/png")},
+    )
     assert r.status_code == 200 and r.json()["photo_url"].startswith("/photos/")
-    r = client.post("/api/v1/me/photo", headers=headers,
-                    files={"file": ("x.jpg", b"not an image", "image/jpeg")})
+    r = client.post(
+        "/api/v1/me/photo",
+        headers=headers,
+        files={"file": ("x.jpg", b"not an image", "image/jpeg")},
+    )
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     assert client.delete("/api/v1/me/photo", headers=headers).status_code == 204
     assert _stored(settings) == []
     other = make_client(db, settings)
-    r = client.post("/api/v1/me/photo", headers=headers_for(db, settings, other),
-                    files={"file": ("x.png", image_bytes("PNG"), "image/png")})
+    r = client.post(
+        "/api/v1/me/photo",
+        headers=headers_for(db, settings, other),
+        files={"file": ("x.png", image_bytes("PNG"), "image/png")},
+    )
     assert r.status_code == 403
-    assert client.post("/api/v1/me/photo",
-                       files={"file": ("x.png", image_bytes("PNG"), "image/png")}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/me/photo", files={"file": ("x.png", image_bytes("PNG"), "image/png")}
+        ).status_code
+        == 401
+    )

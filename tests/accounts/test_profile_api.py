@@ -12,13 +12,22 @@ from workhall.accounts.models import PortfolioItem
 def test_freelancer_patches_the_profile_partially(client, db, settings):
     user = make_freelancer(db, settings)
     headers = headers_for(db, settings, user)
-    r = client.patch("/api/v1/me/profile", headers=headers, json={
-        "title": "Flutter developer", "skills": ["Flutter", "dart-is-not-there"]})
+    r = client.patch(
+        "/api/v1/me/profile",
+        headers=headers,
+        json={"title": "Flutter developer", "skills": ["Flutter", "dart-is-not-there"]},
+    )
     assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)
     assert r.json()["field"] == "skills"
-    r = client.patch("/api/v1/me/profile", headers=headers, json={
-        "title": "Flutter developer", "skills": ["Flutter", "iOS", "Android"],
-        "hourly_rate_cents": 6_000})
+    r = client.patch(
+        "/api/v1/me/profile",
+        headers=headers,
+        json={
+            "title": "Flutter developer",
+            "skills": ["Flutter", "iOS", "Android"],
+            "hourly_rate_cents": 6_000,
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["freelancer"]["title"] == "Flutter developer"
@@ -59,8 +68,11 @@ def test_bad_patches_are_422_and_change_nothing(client, db, settings, body):
     user = make_freelancer(db, settings)
     headers = headers_for(db, settings, user)
     if isinstance(body, str):
-        r = client.patch("/api/v1/me/profile", content=body.encode(),
-                         headers={**headers, "Content-Type": "application/json"})
+        r = client.patch(
+            "/api/v1/me/profile",
+            content=body.encode(),
+            headers={**headers, "Content-Type": "application/json"},
+        )
     else:
         r = client.patch("/api/v1/me/profile", headers=headers, json=body)
     assert r.status_code == 422, r.text
@@ -85,28 +97,39 @@ def test_profile_endpoints_refuse_anonymous_and_staff(client, db, settings):
     assert client.get("/api/v1/me/profile").status_code == 401
     staff = make_user(db, settings, "staff", staff_roles="support")
     headers = headers_for(db, settings, staff)
-    assert client.patch("/api/v1/me/profile", headers=headers, json={"title": "x"}).status_code == 403
+    assert (
+        client.patch("/api/v1/me/profile", headers=headers, json={"title": "x"}).status_code == 403
+    )
     assert client.get("/api/v1/me/profile", headers=headers).status_code == 403
 
 
 def test_portfolio_api_and_its_owner(client, db, settings):
     owner = make_freelancer(db, settings)
     headers = headers_for(db, settings, owner)
-    r = client.post("/api/v1/me/portfolio", headers=headers,
-                    json={"title": "Landing page", "url": "https://example.com/landing"})
+    r = client.post(
+        "/api/v1/me/portfolio",
+        headers=headers,
+        json={"title": "Landing page", "url": "https://example.com/landing"},
+    )
     assert r.status_code == 201
     item_id = r.json()["id"]
-    r = client.post("/api/v1/me/portfolio", headers=headers,
-                    json={"title": "Bad link", "url": "javascript:alert(1)"})
+    r = client.post(
+        "/api/v1/me/portfolio",
+        headers=headers,
+        json={"title": "Bad link", "url": "javascript:alert(1)"},
+    )
     assert r.status_code == 422 and r.json()["field"] == "url"
     intruder = make_freelancer(db, settings)
-    r = client.delete(f"/api/v1/me/portfolio/{item_id}", headers=headers_for(db, settings, intruder))
+    r = client.delete(
+        f"/api/v1/me/portfolio/{item_id}", headers=headers_for(db, settings, intruder)
+    )
     assert r.status_code == 404 and db.get(PortfolioItem, item_id) is not None
     r = client.delete("/api/v1/me/portfolio/99999999999999999999", headers=headers)
     assert r.status_code == 422
     client_user = make_client(db, settings)
-    r = client.post("/api/v1/me/portfolio", headers=headers_for(db, settings, client_user),
-                    json={"title": "x"})
+    r = client.post(
+        "/api/v1/me/portfolio", headers=headers_for(db, settings, client_user), json={"title": "x"}
+    )
     assert r.status_code == 403
     assert client.delete(f"/api/v1/me/portfolio/{item_id}", headers=headers).status_code == 204
     assert db.get(PortfolioItem, item_id) is None
@@ -116,8 +139,9 @@ def test_payment_method_api(client, db, settings):
     user = make_client(db, settings)
     headers = headers_for(db, settings, user)
     card = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2099, "cvc": "123"}
-    r = client.post("/api/v1/me/payment-method", headers=headers,
-                    json={**card, "number": "4000 0000 0000 0002"})
+    r = client.post(
+        "/api/v1/me/payment-method", headers=headers, json={**card, "number": "4000 0000 0000 0002"}
+    )
     assert r.status_code == 402 and r.headers["content-type"].startswith(PROBLEM)
     r = client.post("/api/v1/me/payment-method", headers=headers, json={**card, "exp_month": 13})
     assert r.status_code == 422
@@ -126,6 +150,7 @@ def test_payment_method_api(client, db, settings):
     public = client.get(f"/api/v1/users/{user.handle}").json()
     assert public["client"]["payment_verified"] is True and "4242" not in str(public)
     freelancer = make_freelancer(db, settings)
-    r = client.post("/api/v1/me/payment-method", headers=headers_for(db, settings, freelancer),
-                    json=card)
+    r = client.post(
+        "/api/v1/me/payment-method", headers=headers_for(db, settings, freelancer), json=card
+    )
     assert r.status_code == 403

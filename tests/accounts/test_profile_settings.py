@@ -11,9 +11,13 @@ from workhall.accounts import profiles
 from workhall.accounts.models import PaymentMethodCheck, PortfolioItem, User
 from workhall.audit.models import AuditEvent
 
-GOOD = {"title": "Senior Django developer", "overview": "I build web back ends. " * 6,
-        "skills": ["python", "django", "postgresql"], "hourly_rate": "45.50",
-        "availability": "limited"}
+GOOD = {
+    "title": "Senior Django developer",
+    "overview": "I build web back ends. " * 6,
+    "skills": ["python", "django", "postgresql"],
+    "hourly_rate": "45.50",
+    "availability": "limited",
+}
 
 
 def _post(client, csrf, url, data, **kw):  # type: ignore[no-untyped-def]
@@ -42,8 +46,13 @@ def test_freelancer_saves_the_profile(client, db, settings):
     assert profile.availability == "limited"
     assert profile.skill_slugs == ["django", "postgresql", "python"]
     # changing the skills keeps, drops and adds rows
-    r = _post(client, csrf, "/settings/profile", {**GOOD, "skills": ["python", "React"]},
-              follow_redirects=False)
+    r = _post(
+        client,
+        csrf,
+        "/settings/profile",
+        {**GOOD, "skills": ["python", "React"]},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     db.refresh(profile)
     assert profile.skill_slugs == ["python", "react"]
@@ -57,10 +66,32 @@ def test_freelancer_saves_the_profile(client, db, settings):
         ({"overview": "x" * 5001}, "at most 5,000"),
         ({"overview": "nul \x00"}, "not allowed"),
         ({"skills": []}, "between 1 and 15"),
-        ({"skills": [s for s in ("python", "django", "fastapi", "javascript", "typescript",
-                                  "react", "vue-js", "node-js", "php", "laravel",
-                                  "ruby-on-rails", "html", "css", "wordpress", "shopify",
-                                  "postgresql")]}, "between 1 and 15"),
+        (
+            {
+                "skills": [
+                    s
+                    for s in (
+                        "python",
+                        "django",
+                        "fastapi",
+                        "javascript",
+                        "typescript",
+                        "react",
+                        "vue-js",
+                        "node-js",
+                        "php",
+                        "laravel",
+                        "ruby-on-rails",
+                        "html",
+                        "css",
+                        "wordpress",
+                        "shopify",
+                        "postgresql",
+                    )
+                ]
+            },
+            "between 1 and 15",
+        ),
         ({"skills": ["python", "underwater-basket-weaving"]}, "catalogue"),
         ({"hourly_rate": "2.99"}, "between $3.00 and $999.00"),
         ({"hourly_rate": "1000"}, "between $3.00 and $999.00"),
@@ -70,8 +101,7 @@ def test_freelancer_saves_the_profile(client, db, settings):
         ({"availability": "sometimes"}, "availability"),
     ],
 )
-def test_bad_profile_input_is_explained_and_nothing_is_saved(client, db, settings, change,
-                                                              message):
+def test_bad_profile_input_is_explained_and_nothing_is_saved(client, db, settings, change, message):
     user = make_freelancer(db, settings)
     csrf = sign_in_browser(client, db, settings, user)
     r = _post(client, csrf, "/settings/profile", {**GOOD, **change})
@@ -109,8 +139,9 @@ def test_completeness_bar_and_checklist(client, db, settings):
 def test_portfolio_items_are_added_and_removed_only_by_their_owner(client, db, settings):
     owner = make_freelancer(db, settings)
     other = make_freelancer(db, settings)
-    item = profiles.add_portfolio_item(db, settings, owner, title="Shop", description="",
-                                       url="https://shop.example")
+    item = profiles.add_portfolio_item(
+        db, settings, owner, title="Shop", description="", url="https://shop.example"
+    )
     csrf = sign_in_browser(client, db, settings, other)
     r = _post(client, csrf, f"/settings/profile/portfolio/{item.id}/remove", {})
     assert r.status_code == 404
@@ -118,14 +149,23 @@ def test_portfolio_items_are_added_and_removed_only_by_their_owner(client, db, s
     r = _post(client, csrf, "/settings/profile/portfolio/99999999999999999999/remove", {})
     assert r.status_code in (400, 404)  # out of range: refused before the database
 
-    r = _post(client, csrf, "/settings/profile/portfolio",
-              {"item_title": "Mine", "item_description": "A thing\nI made",
-               "item_url": "https://example.com/mine"}, follow_redirects=False)
+    r = _post(
+        client,
+        csrf,
+        "/settings/profile/portfolio",
+        {
+            "item_title": "Mine",
+            "item_description": "A thing\nI made",
+            "item_url": "https://example.com/mine",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     mine = db.scalar(select(PortfolioItem).where(PortfolioItem.user_id == other.id))
     assert mine is not None and mine.url == "https://example.com/mine"
-    r = _post(client, csrf, f"/settings/profile/portfolio/{mine.id}/remove", {},
-              follow_redirects=False)
+    r = _post(
+        client, csrf, f"/settings/profile/portfolio/{mine.id}/remove", {}, follow_redirects=False
+    )
     assert r.status_code == 303 and db.get(PortfolioItem, mine.id) is None
 
 
@@ -144,8 +184,12 @@ def test_bad_portfolio_items_are_refused(client, db, settings, item, message):
     csrf = sign_in_browser(client, db, settings, user)
     r = _post(client, csrf, "/settings/profile/portfolio", item)
     assert r.status_code == 400 and message in r.text
-    assert db.scalar(select(func.count()).select_from(PortfolioItem)
-                     .where(PortfolioItem.user_id == user.id)) == 0
+    assert (
+        db.scalar(
+            select(func.count()).select_from(PortfolioItem).where(PortfolioItem.user_id == user.id)
+        )
+        == 0
+    )
 
 
 def test_portfolio_has_a_maximum(client, db, settings):
@@ -172,8 +216,9 @@ def test_client_company_name(client, db, settings):
     user = make_client(db, settings)
     csrf = sign_in_browser(client, db, settings, user)
     assert "Company name" in client.get("/settings/profile").text
-    r = _post(client, csrf, "/settings/profile", {"company_name": "Acme Ltd"},
-              follow_redirects=False)
+    r = _post(
+        client, csrf, "/settings/profile", {"company_name": "Acme Ltd"}, follow_redirects=False
+    )
     assert r.status_code == 303
     db.refresh(user.client_profile)
     assert user.client_profile.company_name == "Acme Ltd"
@@ -183,8 +228,7 @@ def test_client_company_name(client, db, settings):
     assert r.status_code == 303  # optional
 
 
-CARD = {"card_number": "4242 4242 4242 4242", "exp_month": "12", "exp_year": "2099",
-        "cvc": "123"}
+CARD = {"card_number": "4242 4242 4242 4242", "exp_month": "12", "exp_year": "2099", "cvc": "123"}
 
 
 def test_payment_method_verified_with_the_test_provider(client, db, settings):
@@ -196,8 +240,10 @@ def test_payment_method_verified_with_the_test_provider(client, db, settings):
     db.refresh(profile)
     assert profile.payment_verified and profile.payment_method_last4 == "4242"
     page = client.get("/settings/profile").text
-    assert "Payment method verified" in page and "4242 4242 4242 4242" not in page.split(
-        "Test payment provider")[0]
+    assert (
+        "Payment method verified" in page
+        and "4242 4242 4242 4242" not in page.split("Test payment provider")[0]
+    )
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "payment_method.verified"))
 
 
@@ -227,13 +273,23 @@ def test_card_attempts_are_capped_per_day(client, db, settings):
     user = make_client(db, settings)
     csrf = sign_in_browser(client, db, settings, user)
     for _ in range(3):
-        r = _post(client, csrf, "/settings/profile/payment-method",
-                  {**CARD, "card_number": "4000 0000 0000 0002"})
+        r = _post(
+            client,
+            csrf,
+            "/settings/profile/payment-method",
+            {**CARD, "card_number": "4000 0000 0000 0002"},
+        )
         assert r.status_code == 402
     r = _post(client, csrf, "/settings/profile/payment-method", CARD)
     assert r.status_code == 429
-    assert db.scalar(select(func.count()).select_from(PaymentMethodCheck)
-                     .where(PaymentMethodCheck.user_id == user.id)) == 3
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(PaymentMethodCheck)
+            .where(PaymentMethodCheck.user_id == user.id)
+        )
+        == 3
+    )
 
 
 def test_clients_cannot_add_cards_for_freelancers_and_the_reverse(client, db, settings):

@@ -9,12 +9,26 @@ from workhall.core.clock import utcnow
 
 
 def _complete(db, settings, user):  # type: ignore[no-untyped-def]
-    profiles.update_freelancer_profile(db, settings, user, FreelancerProfileInput(
-        title="Data scientist <b>bold</b>", overview="Ten years of <script>alert(1)</script>\n"
-        "models and dashboards.", skills=["python", "machine-learning", "sql"],
-        hourly_rate_cents=8_000, availability="available"))
-    profiles.add_portfolio_item(db, settings, user, title="Churn model", description="Cut churn",
-                                url="https://example.com/churn")
+    profiles.update_freelancer_profile(
+        db,
+        settings,
+        user,
+        FreelancerProfileInput(
+            title="Data scientist <b>bold</b>",
+            overview="Ten years of <script>alert(1)</script>\nmodels and dashboards.",
+            skills=["python", "machine-learning", "sql"],
+            hourly_rate_cents=8_000,
+            availability="available",
+        ),
+    )
+    profiles.add_portfolio_item(
+        db,
+        settings,
+        user,
+        title="Churn model",
+        description="Cut churn",
+        url="https://example.com/churn",
+    )
     db.flush()
 
 
@@ -25,9 +39,18 @@ def test_freelancer_profile_page(client, db, settings):
     r = client.get(f"/u/{user.handle}")
     assert r.status_code == 200
     page = r.text
-    for shown in ("Ana Lima", "Brazil", "$80.00", "Machine Learning", "Churn model",
-                  "https://example.com/churn", "Identity verified", "Phone verified",
-                  "Member since", "Available now"):
+    for shown in (
+        "Ana Lima",
+        "Brazil",
+        "$80.00",
+        "Machine Learning",
+        "Churn model",
+        "https://example.com/churn",
+        "Identity verified",
+        "Phone verified",
+        "Member since",
+        "Available now",
+    ):
         assert shown in page, shown
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
@@ -46,8 +69,9 @@ def test_only_what_exists_is_shown(client, db, settings):
 def test_client_profile_page(client, db, settings):
     user = make_client(db, settings, name="Bob Stone", country="DE")
     profiles.update_client_profile(db, user, company_name="Acme GmbH")
-    profiles.add_payment_method(db, settings, user, number="4242424242424242", exp_month=12,
-                                exp_year=2099, cvc="123")
+    profiles.add_payment_method(
+        db, settings, user, number="4242424242424242", exp_month=12, exp_year=2099, cvc="123"
+    )
     page = client.get(f"/u/{user.handle}").text
     for shown in ("Acme GmbH", "Germany", "Member since", "Payment method verified"):
         assert shown in page
@@ -80,8 +104,11 @@ def test_public_profile_json_has_nothing_private(client, db, settings):
     body = client.get(f"/api/v1/users/{user.handle}").json()
     assert body["handle"] == user.handle and body["phone_verified"] is True
     assert body["freelancer"]["hourly_rate_cents"] == 8000
-    assert [s["slug"] for s in body["freelancer"]["skills"]] == ["machine-learning", "python",
-                                                                   "sql"]
+    assert [s["slug"] for s in body["freelancer"]["skills"]] == [
+        "machine-learning",
+        "python",
+        "sql",
+    ]
     assert body["client"] is None
     text = str(body)
     assert user.email not in text and (user.phone_e164 or "+") not in text

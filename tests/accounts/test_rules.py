@@ -64,11 +64,24 @@ def test_password_policy(password, refused_because):
 # spec: marketplace.md §1 — completeness over photo, title, overview ≥ 100 characters,
 # ≥ 3 skills, hourly rate, ≥ 1 portfolio item, phone verified (each equal weight).
 
-EMPTY = CompletenessFacts(has_photo=False, title="", overview="", skill_count=0,
-                          has_hourly_rate=False, portfolio_count=0, phone_verified=False)
-FULL = CompletenessFacts(has_photo=True, title="Django developer", overview="x" * 100,
-                         skill_count=3, has_hourly_rate=True, portfolio_count=1,
-                         phone_verified=True)
+EMPTY = CompletenessFacts(
+    has_photo=False,
+    title="",
+    overview="",
+    skill_count=0,
+    has_hourly_rate=False,
+    portfolio_count=0,
+    phone_verified=False,
+)
+FULL = CompletenessFacts(
+    has_photo=True,
+    title="Django developer",
+    overview="x" * 100,
+    skill_count=3,
+    has_hourly_rate=True,
+    portfolio_count=1,
+    phone_verified=True,
+)
 
 
 @pytest.mark.parametrize(
@@ -116,9 +129,12 @@ def test_completeness_thresholds(change_from_full, missing):
 def test_completeness_rounding(done, percent):
     keys = [k for k, _ in COMPLETENESS_ITEMS][:done]
     facts = CompletenessFacts(
-        has_photo="photo" in keys, title="T" if "title" in keys else "",
-        overview="o" * 100 if "overview" in keys else "", skill_count=3 if "skills" in keys else 0,
-        has_hourly_rate="rate" in keys, portfolio_count=1 if "portfolio" in keys else 0,
+        has_photo="photo" in keys,
+        title="T" if "title" in keys else "",
+        overview="o" * 100 if "overview" in keys else "",
+        skill_count=3 if "skills" in keys else 0,
+        has_hourly_rate="rate" in keys,
+        portfolio_count=1 if "portfolio" in keys else 0,
         phone_verified="phone" in keys,
     )
     assert profile_completeness(facts) == percent
@@ -129,8 +145,19 @@ def test_completeness_rounding(done, percent):
 
 @pytest.mark.parametrize(
     ("failures", "delay"),
-    [(0, 0.0), (1, 0.0), (2, 0.0), (3, 1.0), (4, 2.0), (5, 4.0), (6, 8.0), (10, 128.0),
-     (12, 512.0), (13, 900.0), (100, 900.0)],
+    [
+        (0, 0.0),
+        (1, 0.0),
+        (2, 0.0),
+        (3, 1.0),
+        (4, 2.0),
+        (5, 4.0),
+        (6, 8.0),
+        (10, 128.0),
+        (12, 512.0),
+        (13, 900.0),
+        (100, 900.0),
+    ],
 )
 def test_throttle_delay_doubles_after_the_free_failures_up_to_the_cap(failures, delay):
     assert throttle_delay(failures, free_failures=3, base_seconds=1.0, max_seconds=900.0) == delay
@@ -185,8 +212,16 @@ def test_url_problem(url, ok):
 
 @pytest.mark.parametrize(
     ("cents", "ok"),
-    [(None, True), (300, True), (299, False), (99_900, True), (99_901, False), (0, False),
-     (-500, False), (4_550, True)],
+    [
+        (None, True),
+        (300, True),
+        (299, False),
+        (99_900, True),
+        (99_901, False),
+        (0, False),
+        (-500, False),
+        (4_550, True),
+    ],
 )
 def test_rate_range_is_3_to_999_dollars(cents, ok):
     assert (rate_problem(cents, min_cents=300, max_cents=99_900) is None) is ok
@@ -266,16 +301,29 @@ def test_safe_redirect_target(target, result):
 @pytest.mark.parametrize(
     ("ua", "shown"),
     [
-        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-         "Chrome/120.0 Safari/537.36", "Chrome on Windows"),
-        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-         "Version/17.1 Safari/605.1.15", "Safari on macOS"),
-        ("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
-         "Firefox on Linux"),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
-         "Version/17.1 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-        ("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 "
-         "Edg/120.0", "Edge on Windows"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0 Safari/537.36",
+            "Chrome on Windows",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/17.1 Safari/605.1.15",
+            "Safari on macOS",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+            "Firefox on Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "Version/17.1 Mobile/15E148 Safari/604.1",
+            "Safari on iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0",
+            "Edge on Windows",
+        ),
         ("curl/8.4.0", "Other app or browser"),
         ("", "Unknown device"),
     ],
@@ -291,8 +339,14 @@ def test_closed_email_is_unique_and_undeliverable():
 
 @pytest.mark.parametrize(
     ("code", "ok"),
-    [("123456", True), ("12345", False), ("1234567", False), ("12a456", False),
-     ("١٢٣٤٥٦", False), ("", False)],
+    [
+        ("123456", True),
+        ("12345", False),
+        ("1234567", False),
+        ("12a456", False),
+        ("١٢٣٤٥٦", False),
+        ("", False),
+    ],
 )
 def test_totp_code_shape(code, ok):
     assert totp_code_shape_ok(code) is ok

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.accounts.conftest import anonymous_csrf
 from tests.factories import PASSWORD, make_freelancer, make_user
-from workhall.accounts import second_factor, service
+from workhall.accounts import second_factor
 from workhall.accounts.models import SecondFactorAttempt, User, WebSession
 from workhall.core import clock
 from workhall.core.errors import TooManyRequests, Unauthorized
@@ -25,15 +25,23 @@ def _staff(db, settings):  # type: ignore[no-untyped-def]
 
 
 def _password_step(client, user):  # type: ignore[no-untyped-def]
-    return client.post("/login", data={"csrf_token": anonymous_csrf(client), "email": user.email,
-                                       "password": PASSWORD, "next": "/settings/account"},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={
+            "csrf_token": anonymous_csrf(client),
+            "email": user.email,
+            "password": PASSWORD,
+            "next": "/settings/account",
+        },
+        follow_redirects=False,
+    )
 
 
 def _code_step(client, code):  # type: ignore[no-untyped-def]
     csrf = client.cookies.get("wh_csrf")
-    return client.post("/login/second-factor", data={"csrf_token": csrf, "code": code},
-                       follow_redirects=False)
+    return client.post(
+        "/login/second-factor", data={"csrf_token": csrf, "code": code}, follow_redirects=False
+    )
 
 
 def _sessions(db, user) -> int:  # type: ignore[no-untyped-def]
@@ -90,7 +98,9 @@ def test_codes_of_neighbouring_steps_are_accepted_for_clock_drift(db, settings):
     previous = totp.at(clock.utcnow() - timedelta(seconds=30))
     second_factor.check_code(db, settings, staff, previous)
     with pytest.raises((Unauthorized, TooManyRequests)):
-        second_factor.check_code(db, settings, staff, totp.at(clock.utcnow() + timedelta(minutes=5)))
+        second_factor.check_code(
+            db, settings, staff, totp.at(clock.utcnow() + timedelta(minutes=5))
+        )
 
 
 def test_wrong_codes_are_throttled_per_account(db, settings):
@@ -106,8 +116,9 @@ def test_wrong_codes_are_throttled_per_account(db, settings):
         second_factor.check_code(db, settings, staff, totp.at(clock.utcnow()))
     clock.advance(timedelta(seconds=1.5))
     second_factor.check_code(db, settings, staff, totp.at(clock.utcnow()))
-    attempts = db.scalars(select(SecondFactorAttempt.succeeded)
-                          .where(SecondFactorAttempt.user_id == staff.id)).all()
+    attempts = db.scalars(
+        select(SecondFactorAttempt.succeeded).where(SecondFactorAttempt.user_id == staff.id)
+    ).all()
     assert sorted(attempts) == [False, False, False, True]
 
 
@@ -115,8 +126,9 @@ def test_a_pending_login_dies_after_five_wrong_codes(client, db, settings):
     staff = _staff(db, settings)
     _password_step(client, staff)
     clock.set_now(datetime.now(UTC))
-    wrong = "123456" if pyotp.TOTP(
-        db.get(User, staff.id).totp_secret).now() != "123456" else "654321"
+    wrong = (
+        "123456" if pyotp.TOTP(db.get(User, staff.id).totp_secret).now() != "123456" else "654321"
+    )
     last = None
     for _ in range(settings.second_factor_max_codes_per_login):
         clock.advance(timedelta(seconds=10))  # past the throttle delay, within the 5 minutes
@@ -139,8 +151,11 @@ def test_the_pending_login_expires(client, db, settings):
 
 
 def test_the_code_form_needs_a_pending_login_and_csrf(client, db, settings):
-    r = client.post("/login/second-factor", data={"csrf_token": anonymous_csrf(client),
-                                                  "code": "123456"}, follow_redirects=False)
+    r = client.post(
+        "/login/second-factor",
+        data={"csrf_token": anonymous_csrf(client), "code": "123456"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/login"
     staff = _staff(db, settings)
     _password_step(client, staff)
@@ -150,8 +165,11 @@ def test_the_code_form_needs_a_pending_login_and_csrf(client, db, settings):
 
 def test_freelancers_and_clients_have_no_second_step(client, db, settings):
     user = make_freelancer(db, settings)
-    r = client.post("/login", data={"csrf_token": anonymous_csrf(client), "email": user.email,
-                                    "password": PASSWORD}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"csrf_token": anonymous_csrf(client), "email": user.email, "password": PASSWORD},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert _sessions(db, user) == 1
 
@@ -161,8 +179,9 @@ def test_staff_api_tokens_need_the_code_too(client, db, settings):
     body = {"email": staff.email, "password": PASSWORD}
     r = client.post("/api/v1/sessions", json=body)
     assert r.status_code == 403  # not enrolled yet: enrol on the website first
-    service_token = second_factor.start_pending_login(db, settings, staff, ip="", user_agent="",
-                                                      next_url="/")
+    service_token = second_factor.start_pending_login(
+        db, settings, staff, ip="", user_agent="", next_url="/"
+    )
     assert service_token
     second_factor.check_code(db, settings, staff, pyotp.TOTP(staff.totp_secret).now())
     db.commit()

@@ -26,7 +26,10 @@ def test_pair_throttling_delays_grow_after_three_failures(client, db, settings):
     user = make_freelancer(db, settings)
     clock.set_now(T0)
     assert [_api_login(client, user.email, "wrong password!").status_code for _ in range(3)] == [
-        401, 401, 401]
+        401,
+        401,
+        401,
+    ]
     r = _api_login(client, user.email, PASSWORD)  # even the right password waits
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     clock.advance(timedelta(seconds=1.5))  # 4th failure is allowed after 1 s …
@@ -106,8 +109,10 @@ def test_a_success_resets_the_consecutive_count(db, settings):
 
 def test_the_login_page_explains_a_locked_account(client, db, settings):
     user = make_freelancer(db, settings, locked_at=T0)
-    r = client.post("/login", data={"csrf_token": anonymous_csrf(client), "email": user.email,
-                                    "password": PASSWORD})
+    r = client.post(
+        "/login",
+        data={"csrf_token": anonymous_csrf(client), "email": user.email, "password": PASSWORD},
+    )
     assert r.status_code == 401
     assert "Reset your password by email to unlock" in r.text
 
@@ -117,18 +122,27 @@ def test_the_login_page_explains_a_locked_account(client, db, settings):
 
 def test_reset_link_works_once(client, db, settings):
     user = make_client(db, settings)
-    r = client.post("/forgot-password", data={"csrf_token": anonymous_csrf(client),
-                                              "email": user.email.upper()})
+    r = client.post(
+        "/forgot-password", data={"csrf_token": anonymous_csrf(client), "email": user.email.upper()}
+    )
     assert r.status_code == 200 and "we sent it a link" in r.text
     token = last_link(db, user.email, "/reset-password")
     assert client.get(f"/reset-password?token={token}").status_code == 200
-    data = {"csrf_token": anonymous_csrf(client), "token": token,
-            "password": "another long passphrase", "password_again": "another long passphrase"}
+    data = {
+        "csrf_token": anonymous_csrf(client),
+        "token": token,
+        "password": "another long passphrase",
+        "password_again": "another long passphrase",
+    }
     r = client.post("/reset-password", data=data, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert _api_login(client, user.email, "another long passphrase").status_code == 201
 
-    again = {**data, "password": "a third passphrase here", "password_again": "a third passphrase here"}
+    again = {
+        **data,
+        "password": "a third passphrase here",
+        "password_again": "a third passphrase here",
+    }
     r = client.post("/reset-password", data=again)
     assert r.status_code == 400 and "invalid, expired or already used" in r.text
     assert client.get(f"/reset-password?token={token}").status_code == 400
@@ -144,9 +158,15 @@ def test_reset_link_expires_after_one_hour(client, db, settings):
     assert client.get(f"/reset-password?token={token}").status_code == 200
     clock.set_now(T0 + timedelta(seconds=3600))
     assert client.get(f"/reset-password?token={token}").status_code == 400
-    r = client.post("/reset-password", data={
-        "csrf_token": anonymous_csrf(client), "token": token,
-        "password": "another long passphrase", "password_again": "another long passphrase"})
+    r = client.post(
+        "/reset-password",
+        data={
+            "csrf_token": anonymous_csrf(client),
+            "token": token,
+            "password": "another long passphrase",
+            "password_again": "another long passphrase",
+        },
+    )
     assert r.status_code == 400
     assert _api_login(client, user.email, PASSWORD).status_code == 201
 
@@ -170,8 +190,11 @@ def test_forgot_password_does_not_reveal_accounts_and_caps_emails(client, db, se
     assert unknown.text.replace("no@example.com", "X") == known.text.replace(user.email, "X")
     for _ in range(10):
         client.post("/forgot-password", data={"csrf_token": csrf, "email": user.email})
-    sent = db.scalars(select(OutboxEmail).where(OutboxEmail.to_address == user.email,
-                                                OutboxEmail.subject.like("Reset%"))).all()
+    sent = db.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.to_address == user.email, OutboxEmail.subject.like("Reset%")
+        )
+    ).all()
     assert len(sent) == settings.email_links_max_per_hour
 
 
@@ -180,11 +203,15 @@ def test_reset_refuses_a_weak_or_mismatched_password(client, db, settings):
     service.request_password_reset(db, settings, user.email)
     token = last_link(db, user.email, "/reset-password")
     csrf = anonymous_csrf(client)
-    for pw, again, message in [("password1234", "password1234", "too common"),
-                               ("short", "short", "at least 12"),
-                               ("one long passphrase", "another long one", "not the same")]:
-        r = client.post("/reset-password", data={"csrf_token": csrf, "token": token,
-                                                 "password": pw, "password_again": again})
+    for pw, again, message in [
+        ("password1234", "password1234", "too common"),
+        ("short", "short", "at least 12"),
+        ("one long passphrase", "another long one", "not the same"),
+    ]:
+        r = client.post(
+            "/reset-password",
+            data={"csrf_token": csrf, "token": token, "password": pw, "password_again": again},
+        )
         assert r.status_code == 400 and message in r.text
     assert service.link_token_usable(db, token, "reset_password")  # still good for a real try
 
@@ -196,8 +223,16 @@ def test_page_sign_in_sets_a_hardened_cookie_and_a_new_session_id(client, db, se
     user = make_freelancer(db, settings)
     csrf = anonymous_csrf(client)
     client.cookies.set("wh_session", "attacker-chosen-id")
-    r = client.post("/login", data={"csrf_token": csrf, "email": user.email, "password": PASSWORD,
-                                    "next": "/settings/account"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf,
+            "email": user.email,
+            "password": PASSWORD,
+            "next": "/settings/account",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/settings/account"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
@@ -218,7 +253,9 @@ def test_logout_revokes_the_session_on_the_server(client, db, settings):
     user = make_freelancer(db, settings)
     csrf = sign_in_browser(client, db, settings, user)
     cookie = client.cookies.get("wh_session")
-    assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    )
     client.cookies.set("wh_session", cookie)  # replaying the old cookie does not work
     assert client.get("/settings/account", follow_redirects=False).status_code == 303
 
@@ -236,8 +273,11 @@ def test_forms_without_the_csrf_token_are_refused(client, db, settings):
     assert r.status_code == 403
     db.refresh(user.freelancer_profile)
     assert user.freelancer_profile.title == ""
-    r = client.post("/settings/profile", data={"csrf_token": csrf, "title": "Django developer",
-                                               "skills": ["python"]}, follow_redirects=False)
+    r = client.post(
+        "/settings/profile",
+        data={"csrf_token": csrf, "title": "Django developer", "skills": ["python"]},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
 
 
@@ -253,14 +293,26 @@ def test_signed_out_forms_need_the_cookie_and_the_field_to_match(client, db, set
 
 @pytest.mark.parametrize(
     ("next_url", "location"),
-    [("/jobs?q=python", "/jobs?q=python"), ("https://evil.example/", "/"),
-     ("//evil.example", "/"), ("/\\evil.example", "/"), ("/\t/evil.example", "/")],
+    [
+        ("/jobs?q=python", "/jobs?q=python"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/\t/evil.example", "/"),
+    ],
 )
 def test_next_never_leaves_the_site(client, db, settings, next_url, location):
     user = make_freelancer(db, settings)
-    r = client.post("/login", data={"csrf_token": anonymous_csrf(client), "email": user.email,
-                                    "password": PASSWORD, "next": next_url},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "csrf_token": anonymous_csrf(client),
+            "email": user.email,
+            "password": PASSWORD,
+            "next": next_url,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == location
     r = client.get("/login", params={"next": next_url}, follow_redirects=False)  # signed in now
     assert r.status_code == 303 and r.headers["location"] == location
@@ -268,18 +320,32 @@ def test_next_never_leaves_the_site(client, db, settings, next_url, location):
 
 def test_sign_up_in_development_points_to_the_mailbox(client, db, settings):
     settings.environment = "development"
-    r = client.post("/signup", data={
-        "csrf_token": anonymous_csrf(client), "email": "ana@example.com",
-        "password": "a long enough passphrase", "name": "Ana Lima", "country": "BR",
-        "role": "freelancer"})
+    r = client.post(
+        "/signup",
+        data={
+            "csrf_token": anonymous_csrf(client),
+            "email": "ana@example.com",
+            "password": "a long enough passphrase",
+            "name": "Ana Lima",
+            "country": "BR",
+            "role": "freelancer",
+        },
+    )
     assert r.status_code == 200 and "development mailbox at /dev/mail" in r.text
     assert db.scalar(select(User).where(User.email == "ana@example.com")) is not None
 
 
 def test_sign_up_refuses_control_characters_in_the_name(client, db, settings):
-    r = client.post("/signup", data={
-        "csrf_token": anonymous_csrf(client), "email": "nul@example.com",
-        "password": "a long enough passphrase", "name": "Ana\x00Lima", "country": "BR",
-        "role": "freelancer"})
+    r = client.post(
+        "/signup",
+        data={
+            "csrf_token": anonymous_csrf(client),
+            "email": "nul@example.com",
+            "password": "a long enough passphrase",
+            "name": "Ana\x00Lima",
+            "country": "BR",
+            "role": "freelancer",
+        },
+    )
     assert r.status_code == 400
     assert db.scalar(select(User).where(User.email == "nul@example.com")) is None

@@ -20,21 +20,33 @@ router = APIRouter()
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def _account_page(request: Request, db: DbDep, user: User, *, errors: dict[str, str] | None = None,
-                  new_token: str | None = None, status_code: int = 200) -> Response:
+def _account_page(
+    request: Request,
+    db: DbDep,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    new_token: str | None = None,
+    status_code: int = 200,
+) -> Response:
     current = current_session_id(request)
     sessions = [
         {"row": ws, "device": describe_user_agent(ws.user_agent), "current": ws.id == current}
         for ws in service.active_web_sessions(db, user)
     ]
-    return render(request, "accounts/settings_account.html", {
-        "sessions": sessions,
-        "tokens": service.active_api_tokens(db, user),
-        "errors": errors or {},
-        "new_token": new_token,
-        "totp_enrolled": second_factor.is_enrolled(user),
-        "active": "account",
-    }, status_code=status_code)
+    return render(
+        request,
+        "accounts/settings_account.html",
+        {
+            "sessions": sessions,
+            "tokens": service.active_api_tokens(db, user),
+            "errors": errors or {},
+            "new_token": new_token,
+            "totp_enrolled": second_factor.is_enrolled(user),
+            "active": "account",
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/settings/account")
@@ -43,16 +55,21 @@ def account_settings(request: Request, user: PageUser, db: DbDep) -> Response:
 
 
 @router.post("/settings/account/verification", dependencies=[Csrf])
-def resend_verification(request: Request, user: PageUser, db: DbDep,
-                        settings: SettingsDep) -> Response:
+def resend_verification(
+    request: Request, user: PageUser, db: DbDep, settings: SettingsDep
+) -> Response:
     try:
         service.resend_email_verification(db, settings, user)
     except Problem as exc:
         db.rollback()
-        return _account_page(request, db, user, errors={"email": exc.detail},
-                             status_code=form_status(exc))
-    return redirect("/settings/account", request,
-                    f"We sent a new confirmation link to {user.email}." + dev_mail_hint(settings))
+        return _account_page(
+            request, db, user, errors={"email": exc.detail}, status_code=form_status(exc)
+        )
+    return redirect(
+        "/settings/account",
+        request,
+        f"We sent a new confirmation link to {user.email}." + dev_mail_hint(settings),
+    )
 
 
 @router.post("/settings/account/password", dependencies=[Csrf])
@@ -66,26 +83,43 @@ def change_password(
     new_password_again: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     if new_password != new_password_again:
-        return _account_page(request, db, user,
-                             errors={"password": "The two new passwords are not the same."},
-                             status_code=400)
+        return _account_page(
+            request,
+            db,
+            user,
+            errors={"password": "The two new passwords are not the same."},
+            status_code=400,
+        )
     try:
-        service.change_password(db, settings, user, current_password=current_password,
-                                new_password=new_password, ip=client_ip(request),
-                                keep_session_id=current_session_id(request))
+        service.change_password(
+            db,
+            settings,
+            user,
+            current_password=current_password,
+            new_password=new_password,
+            ip=client_ip(request),
+            keep_session_id=current_session_id(request),
+        )
     except Problem as exc:
         db.commit()  # a wrong current password counts like a failed sign-in
-        return _account_page(request, db, user, errors={"password": exc.detail},
-                             status_code=form_status(exc))
-    return redirect("/settings/account", request,
-                    "Your password is changed. Your other sessions and API tokens are signed out.")
+        return _account_page(
+            request, db, user, errors={"password": exc.detail}, status_code=form_status(exc)
+        )
+    return redirect(
+        "/settings/account",
+        request,
+        "Your password is changed. Your other sessions and API tokens are signed out.",
+    )
 
 
 @router.post("/settings/account/sessions/revoke-others", dependencies=[Csrf])
 def revoke_other_sessions(request: Request, user: PageUser, db: DbDep) -> Response:
     count = service.revoke_other_sessions(db, user, keep_session_id=current_session_id(request))
-    return redirect("/settings/account#sessions", request,
-                    f"Signed out {count} other session{'s' if count != 1 else ''}.")
+    return redirect(
+        "/settings/account#sessions",
+        request,
+        f"Signed out {count} other session{'s' if count != 1 else ''}.",
+    )
 
 
 @router.post("/settings/account/sessions/{session_id}/revoke", dependencies=[Csrf])
@@ -121,16 +155,20 @@ def close_account(
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     if confirm != "yes":
-        return _account_page(request, db, user,
-                             errors={"close": "Tick the box to confirm that you want to close "
-                                              "your account."},
-                             status_code=400)
+        return _account_page(
+            request,
+            db,
+            user,
+            errors={"close": "Tick the box to confirm that you want to close your account."},
+            status_code=400,
+        )
     try:
         service.close_account(db, settings, user, password=password, ip=client_ip(request))
     except Problem as exc:
         db.commit()  # a wrong password counts like a failed sign-in
-        return _account_page(request, db, user, errors={"close": exc.detail},
-                             status_code=form_status(exc))
+        return _account_page(
+            request, db, user, errors={"close": exc.detail}, status_code=form_status(exc)
+        )
     response = redirect("/", request, "Your account is closed and your personal data erased.")
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -26,7 +26,7 @@ def split_links(text: str) -> list[tuple[str, bool]]:
     last = 0
     for match in LINK.finditer(text):
         if match.start() > last:
-            pieces.append((text[last:match.start()], False))
+            pieces.append((text[last : match.start()], False))
         pieces.append((match.group(0), True))
         last = match.end()
     if last < len(text):
@@ -35,11 +35,16 @@ def split_links(text: str) -> list[tuple[str, bool]]:
 
 
 @router.get("/dev/mail")
-def dev_mailbox(request: Request, db: DbDep, settings: SettingsDep,
-                user: OptionalPageUser) -> Response:
+def dev_mailbox(
+    request: Request, db: DbDep, settings: SettingsDep, user: OptionalPageUser
+) -> Response:
     if settings.environment != "development":
         raise NotFound("Not found")
     emails = db.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(NEWEST)).all()
-    return render(request, "accounts/dev_mail.html", {
-        "emails": [{"row": e, "pieces": split_links(e.body)} for e in emails],
-    })
+    return render(
+        request,
+        "accounts/dev_mail.html",
+        {
+            "emails": [{"row": e, "pieces": split_links(e.body)} for e in emails],
+        },
+    )

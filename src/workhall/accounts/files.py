@@ -3,6 +3,7 @@ rolls back must still be there, and a new photo of a rolled-back upload must not
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +26,8 @@ def _install(session: Session) -> None:
             sess.info[_ON_COMMIT] = []
             sess.info[_ON_ROLLBACK] = []
             for action in actions:
-                try:
+                with contextlib.suppress(OSError):  # a file already gone is what we wanted
                     action()
-                except OSError:
-                    pass  # a file already gone is the state we wanted
 
         return handler
 

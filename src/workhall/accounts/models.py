@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workhall.core.db import Base, UTCDateTime
@@ -132,7 +141,9 @@ class PortfolioItem(Base):
     __tablename__ = "portfolio_items"
 
     id: Mapped[IntPk]
-    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("freelancer_profiles.user_id"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("freelancer_profiles.user_id"), index=True
+    )
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(String(2000), default="")
     url: Mapped[str | None] = mapped_column(String(500), nullable=True)

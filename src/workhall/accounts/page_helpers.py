@@ -17,11 +17,17 @@ def start_session(
     request: Request, response: Response, db: Session, settings: Settings, user: User
 ) -> None:
     """A new session id at every sign-in, in an HttpOnly, SameSite=Lax cookie (trust.md §3)."""
-    token, _ = service.create_web_session(db, settings, user, client_ip(request),
-                                          request.headers.get("user-agent", ""))
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure,
-                        max_age=settings.session_max_age_days * 86400)
+    token, _ = service.create_web_session(
+        db, settings, user, client_ip(request), request.headers.get("user-agent", "")
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_max_age_days * 86400,
+    )
 
 
 def form_status(exc: Problem) -> int:

@@ -19,7 +19,7 @@ from workhall.accounts import (
     settings_pages,
 )
 from workhall.accounts.models import PendingLogin, User
-from workhall.accounts.page_helpers import dev_mail_hint, form_status, start_session
+from workhall.accounts.page_helpers import dev_mail_hint, start_session
 from workhall.accounts.rules import safe_redirect_target
 from workhall.catalog import COUNTRIES
 from workhall.core.errors import Problem
@@ -42,9 +42,14 @@ def safe_next(url: str | None) -> str:
 def signup_form(request: Request, user: OptionalPageUser, role: str = "freelancer") -> Response:
     if user:
         return redirect("/")
-    return render(request, "accounts/signup.html",
-                  {"form": {"role": role if role in ("freelancer", "client") else "freelancer"},
-                   "countries": COUNTRIES})
+    return render(
+        request,
+        "accounts/signup.html",
+        {
+            "form": {"role": role if role in ("freelancer", "client") else "freelancer"},
+            "countries": COUNTRIES,
+        },
+    )
 
 
 @router.post("/signup", dependencies=[Csrf])
@@ -76,17 +81,26 @@ def signup(
         error = "Choose whether you want to work or to hire."
     if not error:
         try:
-            user = service.sign_up(db, settings, email=email, password=password, name=name,
-                                   country=country, role=role)
+            user = service.sign_up(
+                db, settings, email=email, password=password, name=name, country=country, role=role
+            )
         except Problem as exc:
             error = exc.detail
     if error:
         db.rollback()
-        return render(request, "accounts/signup.html",
-                      {"form": form, "error": error, "countries": COUNTRIES}, status_code=400)
+        return render(
+            request,
+            "accounts/signup.html",
+            {"form": form, "error": error, "countries": COUNTRIES},
+            status_code=400,
+        )
     nxt = "/settings/profile" if user.is_freelancer else "/jobs/new"
-    response = redirect(nxt, request, f"Welcome to Workhall, {user.name}! "
-                        "We sent you a link to confirm your email." + dev_mail_hint(settings))
+    response = redirect(
+        nxt,
+        request,
+        f"Welcome to Workhall, {user.name}! "
+        "We sent you a link to confirm your email." + dev_mail_hint(settings),
+    )
     start_session(request, response, db, settings, user)
     return response
 
@@ -111,19 +125,37 @@ def login(
         user = service.authenticate(db, settings, email, password, client_ip(request))
     except Problem as exc:
         db.commit()  # the failed attempt counts for throttling
-        return render(request, "accounts/login.html",
-                      {"error": exc.detail, "next": safe_next(next), "form": {"email": email},
-                       "locked": bool(exc.extra.get("locked"))},
-                      status_code=exc.status)
+        return render(
+            request,
+            "accounts/login.html",
+            {
+                "error": exc.detail,
+                "next": safe_next(next),
+                "form": {"email": email},
+                "locked": bool(exc.extra.get("locked")),
+            },
+            status_code=exc.status,
+        )
     if second_factor.needs_second_factor(user):
         # spec: trust.md §3 — staff log in with a second factor: no session until the code.
         token = second_factor.start_pending_login(
-            db, settings, user, ip=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""), next_url=safe_next(next))
+            db,
+            settings,
+            user,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            next_url=safe_next(next),
+        )
         response = redirect("/login/second-factor")
-        response.set_cookie(second_factor.PENDING_COOKIE, token, httponly=True,
-                            samesite="lax", secure=settings.cookie_secure,
-                            max_age=settings.second_factor_ttl_seconds, path="/login")
+        response.set_cookie(
+            second_factor.PENDING_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            max_age=settings.second_factor_ttl_seconds,
+            path="/login",
+        )
         return response
     response = redirect(safe_next(next))
     start_session(request, response, db, settings, user)
@@ -137,17 +169,27 @@ def _pending(request: Request, db: DbDep, settings: SettingsDep) -> PendingLogin
     return second_factor.resolve_pending_login(db, settings, token)
 
 
-def _second_factor_page(request: Request, db: DbDep, pending: PendingLogin,
-                        error: str | None = None, status_code: int = 200) -> Response:
+def _second_factor_page(
+    request: Request,
+    db: DbDep,
+    pending: PendingLogin,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     user = db.get(User, pending.user_id)
     assert user is not None
     enrolling = not second_factor.is_enrolled(user)
-    return render(request, "accounts/second_factor.html", {
-        "enrolling": enrolling,
-        "secret": user.totp_secret if enrolling else None,
-        "otpauth_uri": second_factor.provisioning_uri(user) if enrolling else None,
-        "error": error,
-    }, status_code=status_code)
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {
+            "enrolling": enrolling,
+            "secret": user.totp_secret if enrolling else None,
+            "otpauth_uri": second_factor.provisioning_uri(user) if enrolling else None,
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/login/second-factor")
@@ -199,25 +241,41 @@ def logout(request: Request, db: DbDep) -> Response:
 
 
 @router.get("/verify-email")
-def verify_email_form(request: Request, db: DbDep, user: OptionalPageUser,
-                      token: Token = "") -> Response:
+def verify_email_form(
+    request: Request, db: DbDep, user: OptionalPageUser, token: Token = ""
+) -> Response:
     """A button, not an instant change: mail scanners that open links must not use them up."""
     usable = service.link_token_usable(db, token, "verify_email")
-    return render(request, "accounts/verify_email.html", {"token": token, "usable": usable},
-                  status_code=200 if usable else 400)
+    return render(
+        request,
+        "accounts/verify_email.html",
+        {"token": token, "usable": usable},
+        status_code=200 if usable else 400,
+    )
 
 
 @router.post("/verify-email", dependencies=[Csrf])
-def verify_email(request: Request, db: DbDep, user: OptionalPageUser,
-                 token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def verify_email(
+    request: Request,
+    db: DbDep,
+    user: OptionalPageUser,
+    token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
     try:
         service.verify_email(db, token)
     except Problem as exc:
         db.rollback()
-        return render(request, "accounts/verify_email.html",
-                      {"token": token, "usable": False, "error": exc.detail}, status_code=400)
-    return redirect("/settings/account" if user else "/login", request,
-                    "Thank you — your email address is confirmed.")
+        return render(
+            request,
+            "accounts/verify_email.html",
+            {"token": token, "usable": False, "error": exc.detail},
+            status_code=400,
+        )
+    return redirect(
+        "/settings/account" if user else "/login",
+        request,
+        "Thank you — your email address is confirmed.",
+    )
 
 
 @router.get("/forgot-password")
@@ -234,21 +292,32 @@ def forgot_password(
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     if not email.strip():
-        return render(request, "accounts/forgot_password.html",
-                      {"sent": False, "form": {}, "error": "Enter your email address."},
-                      status_code=400)
+        return render(
+            request,
+            "accounts/forgot_password.html",
+            {"sent": False, "form": {}, "error": "Enter your email address."},
+            status_code=400,
+        )
     # The same answer whether or not the address has an account (no account discovery).
     service.send_password_reset_link(db, settings, email)
-    return render(request, "accounts/forgot_password.html",
-                  {"sent": True, "form": {"email": email}, "hint": dev_mail_hint(settings)})
+    return render(
+        request,
+        "accounts/forgot_password.html",
+        {"sent": True, "form": {"email": email}, "hint": dev_mail_hint(settings)},
+    )
 
 
 @router.get("/reset-password")
-def reset_password_form(request: Request, db: DbDep, user: OptionalPageUser,
-                        token: Token = "") -> Response:
+def reset_password_form(
+    request: Request, db: DbDep, user: OptionalPageUser, token: Token = ""
+) -> Response:
     usable = service.link_token_usable(db, token, "reset_password")
-    return render(request, "accounts/reset_password.html", {"token": token, "usable": usable},
-                  status_code=200 if usable else 400)
+    return render(
+        request,
+        "accounts/reset_password.html",
+        {"token": token, "usable": usable},
+        status_code=200 if usable else 400,
+    )
 
 
 @router.post("/reset-password", dependencies=[Csrf])
@@ -271,8 +340,12 @@ def reset_password(
     if error:
         db.rollback()
         usable = service.link_token_usable(db, token, "reset_password")
-        return render(request, "accounts/reset_password.html",
-                      {"token": token, "usable": usable, "error": error}, status_code=400)
+        return render(
+            request,
+            "accounts/reset_password.html",
+            {"token": token, "usable": usable, "error": error},
+            status_code=400,
+        )
     # Every session was revoked by the reset: this browser signs in again too.
     response = redirect("/login", request, "Your password is changed. Sign in with it now.")
     response.delete_cookie(SESSION_COOKIE)

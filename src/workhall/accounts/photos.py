@@ -41,23 +41,33 @@ def reencode_photo(data: bytes, *, max_bytes: int, size_px: int) -> bytes:
     if kind is None:
         raise Unprocessable("The photo must be a JPEG or PNG image.", field="photo")
     if has_trailing_data(data, kind):
-        raise Unprocessable("The photo file is damaged or has extra data; export it again.",
-                            field="photo")
+        raise Unprocessable(
+            "The photo file is damaged or has extra data; export it again.", field="photo"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=["JPEG" if kind == "jpeg" else "PNG"])
+            image: Image.Image = Image.open(
+                io.BytesIO(data), formats=["JPEG" if kind == "jpeg" else "PNG"]
+            )
             width, height = image.size
             if width * height > MAX_PIXELS or min(width, height) < 1:
                 raise Unprocessable("The photo is too large in pixels.", field="photo")
             image.load()
             image = ImageOps.exif_transpose(image)  # honour the camera's rotation, then drop it
-            square = ImageOps.fit(image.convert("RGBA"), (size_px, size_px),
-                                  Image.Resampling.LANCZOS)
+            square = ImageOps.fit(
+                image.convert("RGBA"), (size_px, size_px), Image.Resampling.LANCZOS
+            )
     except Unprocessable:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise Unprocessable("The photo could not be read as an image.", field="photo") from exc
     # A fresh canvas: transparent areas become white and no metadata can ride along.
     canvas = Image.new("RGB", (size_px, size_px), (255, 255, 255))

@@ -44,9 +44,14 @@ def photo_url(name: str | None) -> str | None:
     return f"/photos/{name}" if name else None
 
 
-def public_profile_out(user: User, cls: type[PublicProfileOut] = PublicProfileOut) -> PublicProfileOut:
+def public_profile_out(
+    user: User, cls: type[PublicProfileOut] = PublicProfileOut
+) -> PublicProfileOut:
     out = cls(
-        handle=user.handle, name=user.name, role=user.role, country=user.country,
+        handle=user.handle,
+        name=user.name,
+        role=user.role,
+        country=user.country,
         member_since=user.created_at.isoformat(),
         identity_verified=user.identity_verified_at is not None,
         phone_verified=user.phone_verified,
@@ -54,17 +59,22 @@ def public_profile_out(user: User, cls: type[PublicProfileOut] = PublicProfileOu
     fp = user.freelancer_profile
     if user.is_freelancer and fp is not None:
         out.freelancer = FreelancerProfileOut(
-            title=fp.title, overview=fp.overview,
+            title=fp.title,
+            overview=fp.overview,
             skills=[SkillOut(slug=s, name=skill_name(s)) for s in fp.skill_slugs],
-            hourly_rate_cents=fp.hourly_rate_cents, availability=fp.availability,
+            hourly_rate_cents=fp.hourly_rate_cents,
+            availability=fp.availability,
             photo_url=photo_url(fp.photo_path),
-            portfolio=[PortfolioItemOut(id=i.id, title=i.title, description=i.description,
-                                        url=i.url) for i in fp.portfolio],
+            portfolio=[
+                PortfolioItemOut(id=i.id, title=i.title, description=i.description, url=i.url)
+                for i in fp.portfolio
+            ],
         )
     cp = user.client_profile
     if user.is_client and cp is not None:
-        out.client = ClientProfileOut(company_name=cp.company_name,
-                                      payment_verified=cp.payment_verified)
+        out.client = ClientProfileOut(
+            company_name=cp.company_name, payment_verified=cp.payment_verified
+        )
     return out
 
 
@@ -81,8 +91,11 @@ def my_profile_out(db: DbDep, user: User) -> MyProfileOut:
     return out
 
 
-@router.get("/users/{handle}", response_model=PublicProfileOut,
-            responses={404: {"description": "No such profile"}})
+@router.get(
+    "/users/{handle}",
+    response_model=PublicProfileOut,
+    responses={404: {"description": "No such profile"}},
+)
 def get_user(handle: Annotated[str, Path(max_length=40)], db: DbDep) -> PublicProfileOut:
     """A public profile: 404 for unknown and closed accounts."""
     user = profiles.find_public_user(db, handle)
@@ -91,8 +104,7 @@ def get_user(handle: Annotated[str, Path(max_length=40)], db: DbDep) -> PublicPr
     return public_profile_out(user)
 
 
-@router.get("/me/profile", response_model=MyProfileOut,
-            responses=PROBLEMS)
+@router.get("/me/profile", response_model=MyProfileOut, responses=PROBLEMS)
 def get_my_profile(user: ApiUser, db: DbDep) -> MyProfileOut:
     if user.is_staff:
         raise Forbidden("Staff accounts have no profile.")
@@ -102,22 +114,25 @@ def get_my_profile(user: ApiUser, db: DbDep) -> MyProfileOut:
 FREELANCER_FIELDS = ("title", "overview", "skills", "hourly_rate_cents", "availability")
 
 
-@router.patch("/me/profile", response_model=MyProfileOut,
-              responses=PROBLEMS)
-def patch_my_profile(body: ProfilePatchIn, user: ApiUser, db: DbDep,
-                     settings: SettingsDep) -> MyProfileOut:
+@router.patch("/me/profile", response_model=MyProfileOut, responses=PROBLEMS)
+def patch_my_profile(
+    body: ProfilePatchIn, user: ApiUser, db: DbDep, settings: SettingsDep
+) -> MyProfileOut:
     """Freelancers change title, overview, skills, hourly_rate_cents, availability; clients
     change company_name. Omitted fields are kept."""
     sent = body.model_fields_set
     if user.is_client:
         wrong = sorted(sent & set(FREELANCER_FIELDS))
         if wrong:
-            raise Unprocessable(f"{wrong[0]} is a freelancer profile field; clients change "
-                                "company_name.", field=wrong[0])
+            raise Unprocessable(
+                f"{wrong[0]} is a freelancer profile field; clients change company_name.",
+                field=wrong[0],
+            )
         if "company_name" in sent:
             if body.company_name is None:
-                raise Unprocessable("company_name cannot be null; send \"\" to remove it.",
-                                    field="company_name")
+                raise Unprocessable(
+                    'company_name cannot be null; send "" to remove it.', field="company_name"
+                )
             profiles.update_client_profile(db, user, company_name=body.company_name)
         return my_profile_out(db, user)
     if not user.is_freelancer:
@@ -134,9 +149,12 @@ def patch_my_profile(body: ProfilePatchIn, user: ApiUser, db: DbDep,
 
 
 @router.post("/me/photo", response_model=PhotoOut, responses=PROBLEMS)
-def upload_photo(user: ApiFreelancer, db: DbDep, settings: SettingsDep,
-                 file: Annotated[UploadFile, File(description="A JPEG or PNG, at most 5 MB")]
-                 ) -> PhotoOut:
+def upload_photo(
+    user: ApiFreelancer,
+    db: DbDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="A JPEG or PNG, at most 5 MB")],
+) -> PhotoOut:
     """Replace the profile photo; it is re-encoded to a 400×400 JPEG without metadata."""
     data = file.file.read(settings.profile_photo_max_bytes + 1)
     name = profiles.set_profile_photo(db, settings, user, data)
@@ -149,53 +167,80 @@ def delete_photo(user: ApiFreelancer, db: DbDep, settings: SettingsDep) -> Respo
     return Response(status_code=204)
 
 
-@router.post("/me/portfolio", status_code=201, response_model=PortfolioItemOut,
-             responses=PROBLEMS)
-def add_portfolio_item(body: PortfolioItemIn, user: ApiFreelancer, db: DbDep,
-                       settings: SettingsDep) -> PortfolioItemOut:
-    item = profiles.add_portfolio_item(db, settings, user, title=body.title,
-                                       description=body.description, url=body.url)
-    return PortfolioItemOut(id=item.id, title=item.title, description=item.description,
-                            url=item.url)
+@router.post("/me/portfolio", status_code=201, response_model=PortfolioItemOut, responses=PROBLEMS)
+def add_portfolio_item(
+    body: PortfolioItemIn, user: ApiFreelancer, db: DbDep, settings: SettingsDep
+) -> PortfolioItemOut:
+    item = profiles.add_portfolio_item(
+        db, settings, user, title=body.title, description=body.description, url=body.url
+    )
+    return PortfolioItemOut(
+        id=item.id, title=item.title, description=item.description, url=item.url
+    )
 
 
-@router.delete("/me/portfolio/{item_id}", status_code=204,
-               responses={**PROBLEMS, 404: {"description": "Not an item of yours"}})
+@router.delete(
+    "/me/portfolio/{item_id}",
+    status_code=204,
+    responses={**PROBLEMS, 404: {"description": "Not an item of yours"}},
+)
 def remove_portfolio_item(item_id: Id, user: ApiFreelancer, db: DbDep) -> Response:
     profiles.remove_portfolio_item(db, user, item_id)
     return Response(status_code=204)
 
 
-@router.post("/me/payment-method", response_model=PaymentMethodOut,
-             responses={**PROBLEMS, 402: {"description": "Card declined"},
-                        429: {"description": "Too many cards tried today"}})
-def add_payment_method(body: PaymentMethodIn, user: ApiClient, db: DbDep,
-                       settings: SettingsDep) -> PaymentMethodOut:
+@router.post(
+    "/me/payment-method",
+    response_model=PaymentMethodOut,
+    responses={
+        **PROBLEMS,
+        402: {"description": "Card declined"},
+        429: {"description": "Too many cards tried today"},
+    },
+)
+def add_payment_method(
+    body: PaymentMethodIn, user: ApiClient, db: DbDep, settings: SettingsDep
+) -> PaymentMethodOut:
     """Verify a card with the payment provider; only its last four digits are kept."""
     try:
-        profile = profiles.add_payment_method(db, settings, user, number=body.number,
-                                              exp_month=body.exp_month, exp_year=body.exp_year,
-                                              cvc=body.cvc)
+        profile = profiles.add_payment_method(
+            db,
+            settings,
+            user,
+            number=body.number,
+            exp_month=body.exp_month,
+            exp_year=body.exp_year,
+            cvc=body.cvc,
+        )
     except Problem:
         db.commit()  # the attempt counts towards the daily card limit
         raise
     assert profile.payment_method_last4 and profile.payment_method_verified_at
-    return PaymentMethodOut(last4=profile.payment_method_last4,
-                            verified_at=profile.payment_method_verified_at.isoformat())
+    return PaymentMethodOut(
+        last4=profile.payment_method_last4,
+        verified_at=profile.payment_method_verified_at.isoformat(),
+    )
 
 
-@router.post("/me/password", status_code=204,
-             responses={**PROBLEMS, 429: {"description": "Throttled"}})
-def change_password(body: PasswordChangeIn, request: Request, user: ApiUser, db: DbDep,
-                    settings: SettingsDep) -> Response:
+@router.post(
+    "/me/password", status_code=204, responses={**PROBLEMS, 429: {"description": "Throttled"}}
+)
+def change_password(
+    body: PasswordChangeIn, request: Request, user: ApiUser, db: DbDep, settings: SettingsDep
+) -> Response:
     """Change the password; every other session and API token is revoked, this token kept."""
     token = request.headers["authorization"].split(" ", 1)[1].strip()
     try:
-        service.change_password(db, settings, user, current_password=body.current_password,
-                                new_password=body.new_password, ip=client_ip(request),
-                                keep_token_id=service.api_token_id(db, token))
+        service.change_password(
+            db,
+            settings,
+            user,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            ip=client_ip(request),
+            keep_token_id=service.api_token_id(db, token),
+        )
     except Problem:
         db.commit()  # a wrong current password counts like a failed sign-in
         raise
     return Response(status_code=204)
-

@@ -27,16 +27,28 @@ def public_profile(request: Request, handle: str, db: DbDep, viewer: OptionalPag
     own = viewer is not None and viewer.id == user.id
     if user.is_freelancer and user.freelancer_profile is not None:
         profile = user.freelancer_profile
-        return render(request, "accounts/profile_freelancer.html", {
+        return render(
+            request,
+            "accounts/profile_freelancer.html",
+            {
+                "person": user,
+                "profile": profile,
+                "availability": AVAILABILITY.get(profile.availability, ""),
+                "own": own,
+                "completeness": profile_completeness(completeness_facts(user, profile))
+                if own
+                else None,
+            },
+        )
+    return render(
+        request,
+        "accounts/profile_client.html",
+        {
             "person": user,
-            "profile": profile,
-            "availability": AVAILABILITY.get(profile.availability, ""),
+            "profile": user.client_profile,
             "own": own,
-            "completeness": profile_completeness(completeness_facts(user, profile)) if own else None,
-        })
-    return render(request, "accounts/profile_client.html", {
-        "person": user, "profile": user.client_profile, "own": own,
-    })
+        },
+    )
 
 
 @router.get("/photos/{name}")
@@ -45,5 +57,8 @@ def photo(name: str, settings: SettingsDep) -> Response:
     path = photos.photo_file(settings, name)
     if path is None:
         raise NotFound("No such photo.")
-    return FileResponse(path, media_type="image/jpeg",
-                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return FileResponse(
+        path,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )

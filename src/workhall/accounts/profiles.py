@@ -107,13 +107,16 @@ def update_freelancer_profile(
         skills = normalize_skills([s for s in data.skills if s.strip()])
     except ValueError as exc:
         raise Unprocessable(f"Choose skills from the catalogue ({exc}).", field="skills") from exc
-    problem = skills_problem(len(skills), min_count=settings.profile_skills_min,
-                             max_count=settings.profile_skills_max)
+    problem = skills_problem(
+        len(skills), min_count=settings.profile_skills_min, max_count=settings.profile_skills_max
+    )
     if problem:
         raise Unprocessable(problem, field="skills")
-    problem = rate_problem(data.hourly_rate_cents,
-                           min_cents=settings.profile_hourly_rate_min_cents,
-                           max_cents=settings.profile_hourly_rate_max_cents)
+    problem = rate_problem(
+        data.hourly_rate_cents,
+        min_cents=settings.profile_hourly_rate_min_cents,
+        max_cents=settings.profile_hourly_rate_max_cents,
+    )
     if problem:
         raise Unprocessable(problem, field="hourly_rate")
     if data.availability not in AVAILABILITY:
@@ -144,8 +147,9 @@ def set_profile_photo(session: Session, settings: Settings, user: User, data: by
 
     The old file is deleted only after the transaction commits; the new one if it rolls back.
     """
-    jpeg = photos.reencode_photo(data, max_bytes=settings.profile_photo_max_bytes,
-                                 size_px=settings.profile_photo_size_px)
+    jpeg = photos.reencode_photo(
+        data, max_bytes=settings.profile_photo_max_bytes, size_px=settings.profile_photo_size_px
+    )
     profile = freelancer_profile_for_update(session, user)
     name = photos.write_photo(settings, jpeg)
     files.on_rollback(session, lambda: photos.delete_photo(settings, name))
@@ -167,15 +171,21 @@ def remove_profile_photo(session: Session, settings: Settings, user: User) -> No
 
 
 def add_portfolio_item(
-    session: Session, settings: Settings, user: User, *, title: str, description: str,
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    title: str,
+    description: str,
     url: str | None,
 ) -> PortfolioItem:
     """A portfolio item: title ≤ 120, description ≤ 2,000, optional http(s) link ≤ 500."""
     title = _check_text(title, "title", "The title", PORTFOLIO_TITLE_MAX, multiline=False)
     if not title:
         raise Unprocessable("Give the portfolio item a title.", field="title")
-    description = _check_text(description, "description", "The description",
-                              PORTFOLIO_DESCRIPTION_MAX, multiline=True)
+    description = _check_text(
+        description, "description", "The description", PORTFOLIO_DESCRIPTION_MAX, multiline=True
+    )
     url = (url or "").strip() or None
     if url is not None:
         problem = url_problem(url)
@@ -185,9 +195,16 @@ def add_portfolio_item(
     if len(profile.portfolio) >= settings.profile_portfolio_max_items:
         raise Unprocessable(
             f"A profile holds at most {settings.profile_portfolio_max_items} portfolio items; "
-            "remove one first.", field="portfolio")
-    item = PortfolioItem(user_id=user.id, title=title, description=description.replace("\r\n", "\n"),
-                         url=url, created_at=utcnow())
+            "remove one first.",
+            field="portfolio",
+        )
+    item = PortfolioItem(
+        user_id=user.id,
+        title=title,
+        description=description.replace("\r\n", "\n"),
+        url=url,
+        created_at=utcnow(),
+    )
     profile.portfolio.append(item)
     profile.updated_at = utcnow()
     session.flush()
@@ -220,8 +237,9 @@ def _client_profile(session: Session, user: User) -> ClientProfile:
 
 def update_client_profile(session: Session, user: User, *, company_name: str) -> ClientProfile:
     """spec: marketplace.md §1 — company name is optional."""
-    company_name = _check_text(company_name, "company_name", "The company name", COMPANY_MAX,
-                               multiline=False)
+    company_name = _check_text(
+        company_name, "company_name", "The company name", COMPANY_MAX, multiline=False
+    )
     profile = _client_profile(session, user)
     profile.company_name = company_name
     return profile
@@ -246,17 +264,25 @@ def add_payment_method(
     """
     profile = _client_profile(session, user)
     now = utcnow()
-    checks = session.scalar(
-        select(func.count()).select_from(PaymentMethodCheck).where(
-            PaymentMethodCheck.user_id == user.id,
-            PaymentMethodCheck.at > now - timedelta(days=1),
+    checks = (
+        session.scalar(
+            select(func.count())
+            .select_from(PaymentMethodCheck)
+            .where(
+                PaymentMethodCheck.user_id == user.id,
+                PaymentMethodCheck.at > now - timedelta(days=1),
+            )
         )
-    ) or 0
+        or 0
+    )
     if checks >= settings.payment_method_max_checks_per_day:
-        raise TooManyRequests("Too many cards tried today. Try again tomorrow.",
-                              retry_after=86400)
-    card = Card(number=normalize_card_number(number), exp_month=exp_month, exp_year=exp_year,
-                cvc=cvc.strip())
+        raise TooManyRequests("Too many cards tried today. Try again tomorrow.", retry_after=86400)
+    card = Card(
+        number=normalize_card_number(number),
+        exp_month=exp_month,
+        exp_year=exp_year,
+        cvc=cvc.strip(),
+    )
     problem = card_problem(card, year_now=now.year, month_now=now.month)
     if problem:
         raise Unprocessable(problem, field="card")
@@ -267,8 +293,15 @@ def add_payment_method(
         raise PaymentDeclined(result.decline_reason or "The card was declined.")
     profile.payment_method_last4 = card.last4
     profile.payment_method_verified_at = now
-    record(session, "payment_method.verified", "user", user.id, actor_id=user.id,
-           last4=card.last4, reference=result.reference)
+    record(
+        session,
+        "payment_method.verified",
+        "user",
+        user.id,
+        actor_id=user.id,
+        last4=card.last4,
+        reference=result.reference,
+    )
     return profile
 
 

@@ -16,7 +16,9 @@ def common_passwords() -> frozenset[str]:
     return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
 
 
-def password_problem(password: str, *, min_length: int, max_length: int, email: str = "") -> str | None:
+def password_problem(
+    password: str, *, min_length: int, max_length: int, email: str = ""
+) -> str | None:
     """Why a password is refused, or None (marketplace.md §1: 12–128 chars, not a common one)."""
     if len(password) < min_length:
         return f"Password must be at least {min_length} characters."
@@ -226,11 +228,22 @@ def totp_code_shape_ok(code: str) -> bool:
     return len(code) == 6 and code.isascii() and code.isdigit()
 
 
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-             ("Safari/", "Safari"))
-_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
-            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
-            ("Linux", "Linux"))
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
 
 
 def describe_user_agent(user_agent: str) -> str:

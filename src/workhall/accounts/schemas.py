@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from workhall.catalog import COUNTRIES
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+Country = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+]
 
 
 class Strict(BaseModel):

@@ -57,9 +57,14 @@ def start_pending_login(
     now = utcnow()
     session.add(
         PendingLogin(
-            token_hash=token_digest(token), user_id=user.id, created_at=now,
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
             expires_at=now + timedelta(seconds=settings.second_factor_ttl_seconds),
-            wrong_codes=0, next_url=next_url[:500], ip=ip[:64], user_agent=user_agent[:300],
+            wrong_codes=0,
+            next_url=next_url[:500],
+            ip=ip[:64],
+            user_agent=user_agent[:300],
         )
     )
     session.flush()
@@ -131,8 +136,9 @@ def check_code(session: Session, settings: Settings, user: User, code: str) -> N
     )
     if failures and now < failures[0] + timedelta(seconds=delay):
         wait = int((failures[0] + timedelta(seconds=delay) - now).total_seconds()) + 1
-        raise TooManyRequests(f"Too many wrong codes. Try again in {wait} seconds.",
-                              retry_after=wait)
+        raise TooManyRequests(
+            f"Too many wrong codes. Try again in {wait} seconds.", retry_after=wait
+        )
     code = code.strip().replace(" ", "")
     step = None
     if totp_code_shape_ok(code):
@@ -164,8 +170,9 @@ def complete_pending_login(
         pending.wrong_codes += 1
         if pending.wrong_codes >= settings.second_factor_max_codes_per_login:
             pending.used_at = utcnow()
-            raise Unauthorized("Too many wrong codes. Sign in again with your password.",
-                               restart=True) from None
+            raise Unauthorized(
+                "Too many wrong codes. Sign in again with your password.", restart=True
+            ) from None
         raise
     pending.used_at = utcnow()
     return user

@@ -28,6 +28,7 @@ from workhall.accounts.rules import (
     throttle_delay,
 )
 from workhall.audit.service import record
+from workhall.core import security
 from workhall.core.clock import utcnow
 from workhall.core.errors import (
     Conflict,
@@ -37,7 +38,6 @@ from workhall.core.errors import (
     Unauthorized,
     Unprocessable,
 )
-from workhall.core import security
 from workhall.core.security import (
     hash_password,
     new_token,
@@ -450,13 +450,18 @@ def completeness_facts(user: User, profile: FreelancerProfile) -> CompletenessFa
 
 
 def _links_sent_since(session: Session, user: User, purpose: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OneTimeToken).where(
-            OneTimeToken.user_id == user.id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.created_at > since,
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OneTimeToken)
+            .where(
+                OneTimeToken.user_id == user.id,
+                OneTimeToken.purpose == purpose,
+                OneTimeToken.created_at > since,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def resend_email_verification(session: Session, settings: Settings, user: User) -> None:
@@ -465,8 +470,11 @@ def resend_email_verification(session: Session, settings: Settings, user: User) 
         raise Conflict("Your email address is already confirmed.")
     sent = _links_sent_since(session, user, "verify_email", utcnow() - timedelta(hours=1))
     if sent >= settings.email_links_max_per_hour:
-        raise TooManyRequests("We already sent several links this hour. Check your inbox "
-                              "(and spam folder), or try again later.", retry_after=3600)
+        raise TooManyRequests(
+            "We already sent several links this hour. Check your inbox "
+            "(and spam folder), or try again later.",
+            retry_after=3600,
+        )
     send_email_verification(session, settings, user)
 
 
@@ -497,7 +505,9 @@ def check_current_password(
     except Unauthorized as exc:
         if exc.extra.get("locked"):
             raise
-        raise Unauthorized("Your current password is not right.", field="current_password") from None
+        raise Unauthorized(
+            "Your current password is not right.", field="current_password"
+        ) from None
 
 
 def change_password(
@@ -516,22 +526,37 @@ def change_password(
     Every other browser session and API token is revoked (the one making the change is kept),
     and the owner is told by email. The caller commits even when this raises (the check counts).
     """
-    problem = password_problem(new_password, min_length=settings.password_min_length,
-                               max_length=settings.password_max_length, email=user.email)
+    problem = password_problem(
+        new_password,
+        min_length=settings.password_min_length,
+        max_length=settings.password_max_length,
+        email=user.email,
+    )
     if problem:
         raise Unprocessable(problem, field="new_password")
     if new_password == current_password:
-        raise Unprocessable("Choose a new password different from the current one.",
-                            field="new_password")
+        raise Unprocessable(
+            "Choose a new password different from the current one.", field="new_password"
+        )
     check_current_password(session, settings, user, current_password, ip)
     user.password_hash = hash_password(new_password)
-    revoke_other_sessions(session, user, keep_session_id=keep_session_id,
-                          keep_token_id=keep_token_id, include_tokens=True)
+    revoke_other_sessions(
+        session,
+        user,
+        keep_session_id=keep_session_id,
+        keep_token_id=keep_token_id,
+        include_tokens=True,
+    )
     record(session, "account.password_changed", "user", user.id, actor_id=user.id)
-    queue_email(session, user.email, "Your Workhall password was changed",
-                f"Hello {user.name},\n\nThe password of your Workhall account was just changed "
-                "and your other sessions were signed out.\nIf this was not you, reset your "
-                f"password now: {settings.base_url}/forgot-password\n", user.id)
+    queue_email(
+        session,
+        user.email,
+        "Your Workhall password was changed",
+        f"Hello {user.name},\n\nThe password of your Workhall account was just changed "
+        "and your other sessions were signed out.\nIf this was not you, reset your "
+        f"password now: {settings.base_url}/forgot-password\n",
+        user.id,
+    )
 
 
 def active_web_sessions(session: Session, user: User) -> list[WebSession]:
@@ -606,7 +631,9 @@ def revoke_api_token_by_id(session: Session, user: User, token_id: int) -> None:
         row.revoked_at = utcnow()
 
 
-def close_account(session: Session, settings: Settings, user: User, *, password: str, ip: str) -> None:
+def close_account(
+    session: Session, settings: Settings, user: User, *, password: str, ip: str
+) -> None:
     """Close an account at its owner's request (marketplace.md §1).
 
     "The ledger and contracts are kept, personal data erased": the name, email, password,

@@ -41,9 +41,16 @@ FIX_LINKS = {
 MAX_SKILL_VALUES = 200  # more checkboxes than the catalogue has: a forged form
 
 
-def _freelancer_page(request: Request, settings: SettingsDep, user: User, *,
-                     form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                     item: dict[str, str] | None = None, status_code: int = 200) -> Response:
+def _freelancer_page(
+    request: Request,
+    settings: SettingsDep,
+    user: User,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    item: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     profile = user.freelancer_profile
     assert profile is not None
     facts = completeness_facts(user, profile)
@@ -57,37 +64,55 @@ def _freelancer_page(request: Request, settings: SettingsDep, user: User, *,
             "availability": profile.availability,
         }
     missing = missing_completeness_items(facts)
-    return render(request, "accounts/settings_freelancer.html", {
-        "profile": profile,
-        "form": form,
-        "item": item or {},
-        "errors": errors or {},
-        "completeness": profile_completeness(facts),
-        "missing": [(key, label, FIX_LINKS[key]) for key, label in missing],
-        "availability_choices": AVAILABILITY,
-        "overview_complete": OVERVIEW_COMPLETE,
-        "skills_max": settings.profile_skills_max,
-        "rate_min": settings.profile_hourly_rate_min_cents,
-        "rate_max": settings.profile_hourly_rate_max_cents,
-        "photo_max_mb": settings.profile_photo_max_bytes // (1024 * 1024),
-        "portfolio_max": settings.profile_portfolio_max_items,
-        "active": "profile",
-    }, status_code=status_code)
+    return render(
+        request,
+        "accounts/settings_freelancer.html",
+        {
+            "profile": profile,
+            "form": form,
+            "item": item or {},
+            "errors": errors or {},
+            "completeness": profile_completeness(facts),
+            "missing": [(key, label, FIX_LINKS[key]) for key, label in missing],
+            "availability_choices": AVAILABILITY,
+            "overview_complete": OVERVIEW_COMPLETE,
+            "skills_max": settings.profile_skills_max,
+            "rate_min": settings.profile_hourly_rate_min_cents,
+            "rate_max": settings.profile_hourly_rate_max_cents,
+            "photo_max_mb": settings.profile_photo_max_bytes // (1024 * 1024),
+            "portfolio_max": settings.profile_portfolio_max_items,
+            "active": "profile",
+        },
+        status_code=status_code,
+    )
 
 
-def _client_page(request: Request, settings: SettingsDep, user: User, *,
-                 form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                 status_code: int = 200) -> Response:
+def _client_page(
+    request: Request,
+    settings: SettingsDep,
+    user: User,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     profile = user.client_profile
     now = utcnow()
-    return render(request, "accounts/settings_client.html", {
-        "profile": profile,
-        "form": form or {"company_name": profile.company_name if profile else ""},
-        "errors": errors or {},
-        "years": list(range(now.year, now.year + 16)),
-        "test_cards": None if settings.is_production else ("4242 4242 4242 4242", DECLINED_CARD),
-        "active": "profile",
-    }, status_code=status_code)
+    return render(
+        request,
+        "accounts/settings_client.html",
+        {
+            "profile": profile,
+            "form": form or {"company_name": profile.company_name if profile else ""},
+            "errors": errors or {},
+            "years": list(range(now.year, now.year + 16)),
+            "test_cards": None
+            if settings.is_production
+            else ("4242 4242 4242 4242", DECLINED_CARD),
+            "active": "profile",
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/settings/profile")
@@ -117,29 +142,56 @@ def save_profile(
             profiles.update_client_profile(db, user, company_name=company_name)
         except Problem as exc:
             db.rollback()
-            return _client_page(request, settings, user, form={"company_name": company_name},
-                                errors={"company": exc.detail}, status_code=form_status(exc))
+            return _client_page(
+                request,
+                settings,
+                user,
+                form={"company_name": company_name},
+                errors={"company": exc.detail},
+                status_code=form_status(exc),
+            )
         return redirect("/settings/profile", request, "Your company details are saved.")
     if not user.is_freelancer:
         return redirect("/settings/account")
     skills = (skills or [])[:MAX_SKILL_VALUES]
-    form = {"title": title, "overview": overview, "skills": skills, "hourly_rate": hourly_rate,
-            "availability": availability}
+    form = {
+        "title": title,
+        "overview": overview,
+        "skills": skills,
+        "hourly_rate": hourly_rate,
+        "availability": availability,
+    }
     try:
         rate_cents = parse_dollars(hourly_rate) if hourly_rate.strip() else None
     except ValueError:
-        return _freelancer_page(request, settings, user, form=form,
-                                errors={"hourly_rate": "Enter the rate in dollars, like 45 or 45.50."},
-                                status_code=400)
-    data = profiles.FreelancerProfileInput(title=title, overview=overview, skills=skills,
-                                           hourly_rate_cents=rate_cents, availability=availability)
+        return _freelancer_page(
+            request,
+            settings,
+            user,
+            form=form,
+            errors={"hourly_rate": "Enter the rate in dollars, like 45 or 45.50."},
+            status_code=400,
+        )
+    data = profiles.FreelancerProfileInput(
+        title=title,
+        overview=overview,
+        skills=skills,
+        hourly_rate_cents=rate_cents,
+        availability=availability,
+    )
     try:
         profiles.update_freelancer_profile(db, settings, user, data)
     except Problem as exc:
         db.rollback()
         field = str(exc.extra.get("field", "profile"))
-        return _freelancer_page(request, settings, user, form=form, errors={field: exc.detail},
-                                status_code=form_status(exc))
+        return _freelancer_page(
+            request,
+            settings,
+            user,
+            form=form,
+            errors={field: exc.detail},
+            status_code=form_status(exc),
+        )
     return redirect("/settings/profile", request, "Your profile is saved.")
 
 
@@ -156,14 +208,16 @@ def upload_photo(
         profiles.set_profile_photo(db, settings, user, data)
     except Problem as exc:
         db.rollback()
-        return _freelancer_page(request, settings, user, errors={"photo": exc.detail},
-                                status_code=form_status(exc))
+        return _freelancer_page(
+            request, settings, user, errors={"photo": exc.detail}, status_code=form_status(exc)
+        )
     return redirect("/settings/profile#photo", request, "Your new photo is on your profile.")
 
 
 @router.post("/settings/profile/photo/remove", dependencies=[Csrf])
-def remove_photo(request: Request, user: PageFreelancer, db: DbDep,
-                 settings: SettingsDep) -> Response:
+def remove_photo(
+    request: Request, user: PageFreelancer, db: DbDep, settings: SettingsDep
+) -> Response:
     profiles.remove_profile_photo(db, settings, user)
     return redirect("/settings/profile#photo", request, "Your photo is removed.")
 
@@ -179,12 +233,16 @@ def add_portfolio_item(
     item_url: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
-        profiles.add_portfolio_item(db, settings, user, title=item_title,
-                                    description=item_description, url=item_url)
+        profiles.add_portfolio_item(
+            db, settings, user, title=item_title, description=item_description, url=item_url
+        )
     except Problem as exc:
         db.rollback()
         return _freelancer_page(
-            request, settings, user, errors={"portfolio": exc.detail},
+            request,
+            settings,
+            user,
+            errors={"portfolio": exc.detail},
             item={"title": item_title, "description": item_description, "url": item_url},
             status_code=form_status(exc),
         )
@@ -192,8 +250,9 @@ def add_portfolio_item(
 
 
 @router.post("/settings/profile/portfolio/{item_id}/remove", dependencies=[Csrf])
-def remove_portfolio_item(request: Request, item_id: Id, user: PageFreelancer,
-                          db: DbDep) -> Response:
+def remove_portfolio_item(
+    request: Request, item_id: Id, user: PageFreelancer, db: DbDep
+) -> Response:
     profiles.remove_portfolio_item(db, user, item_id)
     return redirect("/settings/profile#portfolio", request, "The portfolio item is removed.")
 
@@ -212,10 +271,12 @@ def add_payment_method(
     month = int(exp_month) if exp_month.isascii() and exp_month.isdigit() else 0
     year = int(exp_year) if exp_year.isascii() and exp_year.isdigit() else 0
     try:
-        profiles.add_payment_method(db, settings, user, number=card_number,
-                                    exp_month=month, exp_year=year, cvc=cvc)
+        profiles.add_payment_method(
+            db, settings, user, number=card_number, exp_month=month, exp_year=year, cvc=cvc
+        )
     except Problem as exc:
         db.commit()  # keep the attempt: the daily card limit counts it
-        return _client_page(request, settings, user, errors={"card": exc.detail},
-                            status_code=form_status(exc))
+        return _client_page(
+            request, settings, user, errors={"card": exc.detail}, status_code=form_status(exc)
+        )
     return redirect("/settings/profile#payment", request, "Payment method verified.")
