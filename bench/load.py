@@ -11,6 +11,7 @@ after N requests or a time limit, whichever comes first. Traffic never leaves 12
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +30,8 @@ import httpx
 from bench.common import BenchError
 
 HOST = "127.0.0.1"
+# "package.module.SomeError: message" — the last line of a logged traceback.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Detected|Timeout)\w*: ")
 READY_TIMEOUT = 60.0
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -54,6 +57,19 @@ class Server:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+    def exceptions(self, limit: int = 3) -> list[str]:
+        """The most frequent exception lines of the server's log, with their counts."""
+        try:
+            lines = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        found = Counter(
+            line.strip()[:200]
+            for line in lines
+            if _EXCEPTION_LINE.match(line) and not line.startswith("The above exception")
+        )
+        return [f"{count} × {line}" for line, count in found.most_common(limit)]
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the server process so far (Linux ``/proc``)."""
@@ -193,6 +209,7 @@ Call = tuple[str, str, Any, dict[str, str]]
 
 @dataclass
 class LoadResult:
+    expected: int = 200
     sent: int = 0
     elapsed: float = 0.0
     latencies: list[float] = field(default_factory=list)
@@ -201,8 +218,13 @@ class LoadResult:
     server_cpu: float | None = None
 
     @property
+    def succeeded(self) -> int:
+        return self.statuses[self.expected]
+
+    @property
     def throughput(self) -> float:
-        return self.sent / self.elapsed if self.elapsed else 0.0
+        """Successful answers per second (errors do not count as work done)."""
+        return self.succeeded / self.elapsed if self.elapsed else 0.0
 
 
 def run_load(
@@ -218,7 +240,7 @@ def run_load(
 
     Stops after the last call or after ``max_seconds``, whichever comes first.
     """
-    result = LoadResult()
+    result = LoadResult(expected=expected)
     lock = threading.Lock()
     position = iter(range(len(calls)))
     deadline = time.monotonic() + max_seconds

@@ -36,6 +36,7 @@ TASK_MODULES = [
     "workhall.jobs.tasks",
     "workhall.verification.tasks",
     "workhall.connects.tasks",
+    "workhall.accounts.tasks",
 ]
 
 

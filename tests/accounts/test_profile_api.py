@@ -154,3 +154,17 @@ def test_payment_method_api(client, db, settings):
         "/api/v1/me/payment-method", headers=headers_for(db, settings, freelancer), json=card
     )
     assert r.status_code == 403
+
+
+def test_sign_up_refuses_control_characters_in_the_name(client, db):
+    r = client.post(
+        "/api/v1/accounts",
+        json={
+            "email": "nul@example.com",
+            "password": "a long enough passphrase",
+            "name": "Ana\u0000Lima",
+            "country": "BR",
+            "role": "freelancer",
+        },
+    )
+    assert r.status_code == 422 and r.json()["field"] == "name"

@@ -113,3 +113,18 @@ def test_public_profile_json_has_nothing_private(client, db, settings):
     text = str(body)
     assert user.email not in text and (user.phone_e164 or "+") not in text
     assert "profile_completeness" not in body and "email" not in body
+
+
+def test_a_freelancer_without_a_profile_row_still_has_pages(client, db, settings):
+    from workhall.accounts.models import FreelancerProfile
+
+    user = make_freelancer(db, settings)  # as an imported account may be: no profile row
+    db.delete(db.get(FreelancerProfile, user.id))
+    db.flush()
+    db.expire(user)
+    assert client.get(f"/u/{user.handle}").status_code == 200
+    assert client.get(f"/api/v1/users/{user.handle}").json()["freelancer"]["skills"] == []
+    sign_in_browser(client, db, settings, user)
+    page = client.get("/settings/profile")
+    assert page.status_code == 200 and 'aria-valuenow="14"' in page.text  # phone only
+    assert db.get(FreelancerProfile, user.id) is None  # showing wrote nothing

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from tests.accounts.conftest import anonymous_csrf
 from tests.factories import PASSWORD, make_freelancer, make_user
-from workhall.accounts import second_factor
+from workhall.accounts import second_factor, service
 from workhall.accounts.models import SecondFactorAttempt, User, WebSession
+from workhall.audit.models import AuditEvent
 from workhall.core import clock
-from workhall.core.errors import TooManyRequests, Unauthorized
+from workhall.core.errors import Forbidden, TooManyRequests, Unauthorized, Unprocessable
 
 
 def _staff(db, settings):  # type: ignore[no-untyped-def]
@@ -195,3 +196,23 @@ def test_staff_api_tokens_need_the_code_too(client, db, settings):
     assert r.status_code == 201 and r.json()["token"]
     r = client.post("/api/v1/sessions", json={**body, "totp_code": code})
     assert r.status_code == 401  # the same code twice
+
+
+def test_an_admin_resets_a_lost_authenticator(db, settings):
+    staff = _staff(db, settings)
+    second_factor.start_pending_login(db, settings, staff, ip="", user_agent="", next_url="/")
+    second_factor.check_code(db, settings, staff, pyotp.TOTP(staff.totp_secret).now())
+    token, _ = service.create_web_session(db, settings, staff)
+    support = make_user(db, settings, "staff", staff_roles="support")
+    with pytest.raises(Forbidden):
+        second_factor.reset_second_factor(db, support, staff, reason="lost phone")
+    admin = make_user(db, settings, "staff", staff_roles="admin")
+    with pytest.raises(Unprocessable):
+        second_factor.reset_second_factor(db, admin, staff, reason=" ")
+    second_factor.reset_second_factor(db, admin, staff, reason="lost phone")
+    assert not second_factor.is_enrolled(staff) and staff.totp_secret is None
+    assert service.resolve_web_session(db, token) is None
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "account.totp_reset"))
+    assert event.actor_id == admin.id and event.data["reason"] == "lost phone"
+    with pytest.raises(Forbidden):
+        second_factor.reset_second_factor(db, admin, make_freelancer(db, settings), reason="x")

@@ -349,3 +349,22 @@ def test_sign_up_refuses_control_characters_in_the_name(client, db, settings):
     )
     assert r.status_code == 400
     assert db.scalar(select(User).where(User.email == "nul@example.com")) is None
+
+
+@pytest.mark.parametrize("email", ["ana\x00@example.com", "\x07@x.io"])
+def test_hostile_emails_are_refused_without_a_database_error(client, db, settings, email):
+    r = client.post("/api/v1/sessions", json={"email": email, "password": "whatever it is"})
+    assert r.status_code == 401
+    r = client.post(
+        "/login",
+        data={"csrf_token": anonymous_csrf(client), "email": email, "password": "whatever it is"},
+    )
+    assert r.status_code == 401
+    r = client.post("/forgot-password", data={"csrf_token": anonymous_csrf(client), "email": email})
+    assert r.status_code == 200
+
+
+def test_an_unpaired_surrogate_in_json_is_refused(client, db, settings):
+    body = b'{"email": "ana@exa\\ud800mple.com", "password": "whatever it is"}'
+    r = client.post("/api/v1/sessions", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code in (401, 422)

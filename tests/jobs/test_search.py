@@ -306,3 +306,34 @@ def search_jobs_ids(db, settings, q: str) -> list[int]:
     from workhall.jobs.search import JobFilters, search_jobs
 
     return [j.id for j in search_jobs(db, settings, JobFilters(q=q)).items]
+
+
+def test_relevance_pages_are_exact_when_filters_drop_the_best_matches(
+    client, db, settings, monkeypatch
+):
+    from workhall.jobs import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    settings.search_page_size = 1
+    for n in range(5):
+        make_job(
+            db,
+            settings,
+            title=f"Widget illustration {n}",
+            category="design",
+            skills=("illustration",),
+        )
+    wanted = make_job(
+        db,
+        settings,
+        title="Shop plugin",
+        description="A plugin for our shop that shows each widget with its stock level.",
+    )
+    r = client.get("/api/v1/jobs", params={"q": "widget", "category": "web-dev"})
+    assert ids(r) == [wanted.id] and r.json()["total"] == 1
+    # equal ranks go to the newer job, the same way on every page
+    twins = [make_job(db, settings, title="Gadget twin", description="d" * 40).id for _ in range(3)]
+    pages = [
+        ids(client.get("/api/v1/jobs", params={"q": "gadget twin", "page": p})) for p in (1, 2, 3)
+    ]
+    assert pages == [[twins[2]], [twins[1]], [twins[0]]]

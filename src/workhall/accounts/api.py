@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from workhall.accounts import profile_api, second_factor, service
 from workhall.accounts.models import User
+from workhall.accounts.rules import text_problem
 from workhall.accounts.schemas import AccountOut, LoginIn, MeOut, SignUpIn, TokenOut
 from workhall.core.errors import Forbidden, Problem, Unauthorized, Unprocessable
 from workhall.core.web import ApiUser, DbDep, SettingsDep, client_ip
@@ -29,6 +30,9 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 def create_account(body: SignUpIn, db: DbDep, settings: SettingsDep) -> AccountOut:
     if not body.country_known():
         raise Unprocessable(f"Unknown country code {body.country!r}.", field="country")
+    problem = text_problem(body.name, label="The name", max_length=100)
+    if problem:
+        raise Unprocessable(problem, field="name")
     user = service.sign_up(
         db,
         settings,

@@ -56,8 +56,8 @@ def public_profile_out(
         identity_verified=user.identity_verified_at is not None,
         phone_verified=user.phone_verified,
     )
-    fp = user.freelancer_profile
-    if user.is_freelancer and fp is not None:
+    if user.is_freelancer:
+        fp = profiles.profile_for_display(user)
         out.freelancer = FreelancerProfileOut(
             title=fp.title,
             overview=fp.overview,
@@ -82,8 +82,8 @@ def my_profile_out(db: DbDep, user: User) -> MyProfileOut:
     db.refresh(user)  # the profile relationships as the changes left them
     out = public_profile_out(user, MyProfileOut)
     assert isinstance(out, MyProfileOut)
-    if user.is_freelancer and user.freelancer_profile is not None:
-        facts = service.completeness_facts(user, user.freelancer_profile)
+    if user.is_freelancer:
+        facts = service.completeness_facts(user, profiles.profile_for_display(user))
         out.profile_completeness = profile_completeness(facts)
         out.missing = [key for key, _ in missing_completeness_items(facts)]
     if user.is_client and user.client_profile is not None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from workhall.accounts import photos
-from workhall.accounts.profiles import find_public_user
+from workhall.accounts.profiles import find_public_user, profile_for_display
 from workhall.accounts.rules import AVAILABILITY, profile_completeness
 from workhall.accounts.service import completeness_facts
 from workhall.core.errors import NotFound
@@ -25,8 +25,8 @@ def public_profile(request: Request, handle: str, db: DbDep, viewer: OptionalPag
     if user is None:
         raise NotFound("There is no profile at this address.")
     own = viewer is not None and viewer.id == user.id
-    if user.is_freelancer and user.freelancer_profile is not None:
-        profile = user.freelancer_profile
+    if user.is_freelancer:
+        profile = profile_for_display(user)
         return render(
             request,
             "accounts/profile_freelancer.html",

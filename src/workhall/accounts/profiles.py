@@ -73,6 +73,24 @@ def profile_input_of(profile: FreelancerProfile) -> FreelancerProfileInput:
     )
 
 
+def profile_for_display(user: User) -> FreelancerProfile:
+    """The freelancer's profile, or a blank unsaved one for an account that has none yet
+    (imported accounts): pages show it without writing anything."""
+    if user.freelancer_profile is not None:
+        return user.freelancer_profile
+    return FreelancerProfile(
+        user_id=user.id,
+        title="",
+        overview="",
+        hourly_rate_cents=None,
+        availability="available",
+        photo_path=None,
+        updated_at=utcnow(),
+        skills=[],
+        portfolio=[],
+    )
+
+
 def freelancer_profile_for_update(session: Session, user: User) -> FreelancerProfile:
     """The freelancer's profile row, locked (PostgreSQL) so two edits apply one after the other."""
     if not user.is_freelancer:

@@ -20,7 +20,7 @@ from workhall.accounts.models import PendingLogin, SecondFactorAttempt, User
 from workhall.accounts.rules import throttle_delay, totp_code_shape_ok
 from workhall.audit.service import record
 from workhall.core.clock import utcnow
-from workhall.core.errors import Forbidden, TooManyRequests, Unauthorized
+from workhall.core.errors import Forbidden, TooManyRequests, Unauthorized, Unprocessable
 from workhall.core.security import new_token, token_digest
 from workhall.core.settings import Settings
 
@@ -176,3 +176,24 @@ def complete_pending_login(
         raise
     pending.used_at = utcnow()
     return user
+
+
+def reset_second_factor(session: Session, actor: User, user: User, *, reason: str) -> None:
+    """An administrator clears a staff member's authenticator (lost phone); audited.
+
+    The staff member enrols a new one at their next sign-in. Their sessions are revoked, so a
+    stolen device that is still signed in is shut out too.
+    """
+    from workhall.accounts.service import revoke_all_sessions
+
+    if not (actor.is_staff and actor.has_staff_role("admin")):
+        raise Forbidden("Only administrators can reset a second factor.")
+    if not user.is_staff:
+        raise Forbidden("Only staff accounts have a second factor.")
+    if not reason.strip():
+        raise Unprocessable("Say why the second factor is reset.", field="reason")
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    revoke_all_sessions(session, user)
+    record(session, "account.totp_reset", "user", user.id, actor_id=actor.id, reason=reason[:500])

@@ -25,6 +25,7 @@ from workhall.accounts.rules import (
     CompletenessFacts,
     password_problem,
     profile_completeness,
+    text_problem,
     throttle_delay,
 )
 from workhall.audit.service import record
@@ -51,6 +52,11 @@ from workhall.notifications.service import queue_email
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def email_is_plain_text(email: str) -> bool:
+    """No control characters or unpaired surrogates: safe to look up on every database."""
+    return text_problem(email, label="Email", max_length=254) is None
 
 
 def _new_handle(session: Session, name: str) -> str:
@@ -156,6 +162,9 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
     is recorded either way, so the caller must commit even when this raises.
     """
     email = normalize_email(email)
+    if not email_is_plain_text(email):
+        # A control character (NUL breaks PostgreSQL) can match no account: nothing to count.
+        raise Unauthorized("Wrong email or password.")
     now = utcnow()
     ip_failures = (
         session.scalar(
@@ -483,7 +492,10 @@ def send_password_reset_link(session: Session, settings: Settings, email: str) -
 
     Says nothing either way: the page answers the same for unknown emails and capped ones.
     """
-    user = session.scalar(select(User).where(User.email == normalize_email(email[:254])))
+    email = normalize_email(email[:254])
+    if not email_is_plain_text(email):
+        return
+    user = session.scalar(select(User).where(User.email == email))
     if user is None:
         return
     if _links_sent_since(session, user, "reset_password", utcnow() - timedelta(hours=1)) >= (

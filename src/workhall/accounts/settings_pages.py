@@ -51,8 +51,7 @@ def _freelancer_page(
     item: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    profile = user.freelancer_profile
-    assert profile is not None
+    profile = profiles.profile_for_display(user)
     facts = completeness_facts(user, profile)
     if form is None:
         rate = profile.hourly_rate_cents
@@ -108,7 +107,10 @@ def _client_page(
             "years": list(range(now.year, now.year + 16)),
             "test_cards": None
             if settings.is_production
-            else ("4242 4242 4242 4242", DECLINED_CARD),
+            else (
+                "4242 4242 4242 4242",
+                " ".join(DECLINED_CARD[i : i + 4] for i in range(0, 16, 4)),
+            ),
             "active": "profile",
         },
         status_code=status_code,

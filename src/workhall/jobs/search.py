@@ -65,6 +65,8 @@ PG_DOCUMENT = (
     "setweight(to_tsvector('english', :description), 'D')"
 )
 BEST_MATCH_CANDIDATES = 200
+# Relevance ranks this many best text matches before filtering (see ``search_jobs``).
+CANDIDATES = 200
 
 _pg_fts = table(FTS_TABLE, column("job_id"), column("document"))
 
@@ -208,28 +210,29 @@ def _filtered(stmt: Select[Any], f: JobFilters, now: datetime) -> Select[Any]:
     return stmt
 
 
-def _with_text(
-    session: Session, stmt: Select[Any], terms: list[str], *, ranked: bool
-) -> tuple[Select[Any], ColumnElement[Any] | None]:
-    """Join the full-text matches; returns the statement and, when ``ranked``, its relevance
-    order (computing the rank costs, so counting joins without it)."""
+def _text_matches(
+    session: Session, terms: list[str], *, ranked: bool, limit: int | None = None
+) -> Any:
+    """The full-text matches as a subquery (``job_id``, and ``rank`` when ranked: lower is
+    better). With ``limit``: only the best ``limit`` matches, ties to the newer job."""
     if _dialect(session) == "sqlite":
-        columns = [literal_column("rowid").label("job_id")]
-        if ranked:
-            columns.append(literal_column(SQLITE_RANK).label("rank"))
-        matches = (
-            select(*columns)
+        rank: Any = literal_column(SQLITE_RANK)
+        key: Any = literal_column("rowid")
+        stmt = (
+            select(key.label("job_id"))
             .select_from(text(FTS_TABLE))
             .where(text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts5_match(terms)))
-            .subquery("fts")
         )
-        stmt = stmt.join(matches, matches.c.job_id == Job.id)
-        return stmt, matches.c.rank.asc() if ranked else None
-    tsquery = func.plainto_tsquery(literal_column("'english'"), " ".join(terms))
-    stmt = stmt.join(_pg_fts, _pg_fts.c.job_id == Job.id).where(
-        _pg_fts.c.document.op("@@")(tsquery)
-    )
-    return stmt, func.ts_rank(_pg_fts.c.document, tsquery, 1).desc() if ranked else None
+    else:
+        tsquery = func.plainto_tsquery(literal_column("'english'"), " ".join(terms))
+        rank = -func.ts_rank(_pg_fts.c.document, tsquery, 1)
+        key = _pg_fts.c.job_id
+        stmt = select(key.label("job_id")).where(_pg_fts.c.document.op("@@")(tsquery))
+    if ranked:
+        stmt = stmt.add_columns(rank.label("rank"))
+    if limit is not None:
+        stmt = stmt.order_by(rank, key.desc()).limit(limit)
+    return stmt.subquery("fts")
 
 
 def search_jobs(
@@ -242,32 +245,40 @@ def search_jobs(
 ) -> SearchPage:
     """One page of search results and the total, counted up to ``search_count_cap``.
 
-    The page is chosen over job ids alone (narrow rows to sort), then its jobs are loaded.
+    Relevance order ranks the best ``CANDIDATES`` text matches first and filters those; only
+    when too few of them pass the filters is every match ranked. Both give the same page,
+    because the order (rank, then newer job) is the same inside and outside the candidates.
     """
     size, cap = settings.search_page_size, settings.search_count_cap
-    if filters.page < 1 or (filters.page - 1) * size >= cap:
+    offset = (filters.page - 1) * size
+    if filters.page < 1 or offset >= cap:
         raise Unprocessable(
             f"Only the first {cap:,} results can be paged through; narrow the search.",
             field="page",
         )
     base = _filtered(visible_open_jobs(viewer_id, Job.id), filters, now or utcnow())
-    paged, counted = base, base
-    order: list[ColumnElement[Any]] = []
     terms = query_terms(filters.q)
+    counted = base
     if terms:
-        by_relevance = filters.sort != "newest"
-        paged, relevance = _with_text(session, base, terms, ranked=by_relevance)
-        counted = _with_text(session, base, terms, ranked=False)[0] if by_relevance else paged
-        if relevance is not None:
-            order.append(relevance)
-    order += [Job.posted_at.desc(), Job.id.desc()]
-    page_ids = list(
-        session.scalars(paged.order_by(*order).limit(size).offset((filters.page - 1) * size))
-    )
-    jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(page_ids)))}
+        counted = base.where(Job.id.in_(select(_text_matches(session, terms, ranked=False))))
     total = int(
         session.scalar(select(func.count()).select_from(counted.limit(cap + 1).subquery())) or 0
     )
+    newest: list[Any] = [Job.posted_at.desc(), Job.id.desc()]
+    if not terms or filters.sort == "newest":
+        page_ids = list(session.scalars(counted.order_by(*newest).limit(size).offset(offset)))
+    else:
+        expected = min(size, max(min(total, cap) - offset, 0))
+        page_ids = []
+        for limit in (max(CANDIDATES, 4 * (offset + size)), None):
+            matches = _text_matches(session, terms, ranked=True, limit=limit)
+            ranked = base.join(matches, matches.c.job_id == Job.id).order_by(
+                matches.c.rank, Job.id.desc()
+            )
+            page_ids = list(session.scalars(ranked.limit(size).offset(offset)))
+            if len(page_ids) >= expected:
+                break
+    jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(page_ids)))}
     return SearchPage(
         items=[jobs[job_id] for job_id in page_ids if job_id in jobs],
         total=min(total, cap),

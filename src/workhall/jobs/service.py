@@ -97,12 +97,11 @@ def post_job(session: Session, settings: Settings, client: User, data: JobDraft)
 
 
 def is_invited(session: Session, job_id: int, user_id: int) -> bool:
-    """Whether the freelancer was invited to the job (marketplace.md §3).
+    """Whether the freelancer was invited to the job (marketplace.md §3); invitations belong
+    to the proposals feature."""
+    from workhall.proposals.service import is_invited as holds_invitation
 
-    The proposals feature owns invitations and fills this in; until then nobody is invited,
-    so an invite-only job is seen only by its client and staff.
-    """
-    return False
+    return holds_invitation(session, job_id, user_id)
 
 
 def can_see_job(session: Session, job: Job, viewer: User | None) -> bool:
