@@ -8,6 +8,7 @@ if a target was missed, which the tables report — and 1 when one could not run
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -114,11 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or list(BENCHMARKS):
         for kind in kinds:
             try:
+                load_before = os.getloadavg()[0]
                 with (
                     tempfile.TemporaryDirectory(prefix="wh_bench_") as tmp,
                     fresh_database(kind, Path(tmp), admin_url) as target,
                 ):
                     report = BENCHMARKS[name](target, options, Path(tmp))
+                # Other work on the machine skews absolute figures (ratios less): say how busy
+                # it was.
+                report.notes.append(
+                    f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before, "
+                    f"{os.getloadavg()[0]:.1f} after"
+                )
                 report.show()
                 reports.append(report)
             except KeyboardInterrupt:

@@ -44,7 +44,7 @@ class Options:
 
     scale: str = "XS"
     seed: int = 20261125
-    requests: int = 3_000
+    requests: int = 2_000
     clients: int = 32
 
 

@@ -53,7 +53,9 @@ def _drop_pg_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=DB_KINDS)
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
@@ -69,8 +71,9 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-key",
-                    _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        environment="test", data_dir=tmp_path / "data", secret_key="test-secret-key", _env_file=None
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -78,8 +81,9 @@ def db(database: Database) -> Iterator[Session]:
     """A session whose work is rolled back after the test; commits become savepoints."""
     connection = database.engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:
@@ -95,8 +99,11 @@ def committed_db(database: Database) -> Iterator[Database]:
     tables = [t.name for t in reversed(workhall.models.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.dialect == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))

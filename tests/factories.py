@@ -31,7 +31,8 @@ def make_user(
 ) -> User:
     n = next(_seq)
     user = accounts.sign_up(
-        db, settings,
+        db,
+        settings,
         email=fields.pop("email", f"{role}{n}@example.com"),
         password=PASSWORD,
         name=fields.pop("name", f"{role.title()} {n}"),

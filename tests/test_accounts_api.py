@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from tests.factories import PASSWORD, api_headers, make_client, make_freelancer
 
-SIGNUP = {"email": "ana@example.com", "password": "a long enough passphrase", "name": "Ana Lima",
-          "country": "BR", "role": "freelancer"}
+SIGNUP = {
+    "email": "ana@example.com",
+    "password": "a long enough passphrase",
+    "name": "Ana Lima",
+    "country": "BR",
+    "role": "freelancer",
+}
 
 
 def test_sign_up_returns_account_and_grants_connects(client, db):
@@ -14,7 +19,9 @@ def test_sign_up_returns_account_and_grants_connects(client, db):
     body = r.json()
     assert set(body) == {"id", "handle", "email", "name", "role"}
     assert body["role"] == "freelancer" and body["email"] == "ana@example.com"
-    r = client.post("/api/v1/sessions", json={"email": SIGNUP["email"], "password": SIGNUP["password"]})
+    r = client.post(
+        "/api/v1/sessions", json={"email": SIGNUP["email"], "password": SIGNUP["password"]}
+    )
     assert r.status_code == 201
     token = r.json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -38,8 +45,12 @@ def test_common_and_short_passwords_are_refused(client, db):
 
 def test_wrong_password_is_401_then_throttled(client, db, settings):
     user = make_client(db, settings)
-    codes = [client.post("/api/v1/sessions", json={"email": user.email, "password": "wrong password!"}).status_code
-             for _ in range(5)]
+    codes = [
+        client.post(
+            "/api/v1/sessions", json={"email": user.email, "password": "wrong password!"}
+        ).status_code
+        for _ in range(5)
+    ]
     assert codes[:3] == [401, 401, 401]
     assert 429 in codes[3:]
 

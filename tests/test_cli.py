@@ -28,8 +28,17 @@ def run(*args: str):
 
 def test_db_upgrade_then_createuser_staff(cli_env):
     assert run("db", "upgrade").exit_code == 0
-    result = run("createuser", "--role", "admin", "--email", "boss@example.com", "--name", "Boss",
-                 "--password", "a long admin passphrase")
+    result = run(
+        "createuser",
+        "--role",
+        "admin",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "Boss",
+        "--password",
+        "a long admin passphrase",
+    )
     assert result.exit_code == 0, result.output
     with get_database(cli_env).unit_of_work(write=False) as s:
         user = s.scalar(select(User).where(User.email == "boss@example.com"))
@@ -47,8 +56,13 @@ def test_db_upgrade_then_createuser_staff(cli_env):
 )
 def test_createuser_bad_input_exits_2(cli_env, args, needle):
     assert run("db", "upgrade").exit_code == 0
-    base = {"--role": "admin", "--email": "a@example.com", "--name": "A",
-            "--password": "a long admin passphrase", "--country": "US"}
+    base = {
+        "--role": "admin",
+        "--email": "a@example.com",
+        "--name": "A",
+        "--password": "a long admin passphrase",
+        "--country": "US",
+    }
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     flat = [x for kv in base.items() for x in kv]
     result = run("createuser", *flat)

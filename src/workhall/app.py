@@ -51,7 +51,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = FastAPI(
         title="Workhall API",
         version="1",
-        description="The Workhall freelance marketplace API. Errors are RFC 9457 problem documents.",
+        description=(
+            "The Workhall freelance marketplace API. Errors are RFC 9457 problem documents."
+        ),
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
@@ -76,8 +78,13 @@ def is_api(request: Request) -> bool:
 
 
 def problem_response(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank" if not extra.get("type") else extra.pop("type"),
-            "title": title, "status": status, "detail": detail, **extra}
+    body = {
+        "type": "about:blank" if not extra.get("type") else extra.pop("type"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -88,27 +95,46 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, TooManyRequests) and exc.retry_after:
             headers["Retry-After"] = str(exc.retry_after)
         if is_api(request):
-            response = JSONResponse(exc.to_dict(request.url.path), status_code=exc.status,
-                                    media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+            response = JSONResponse(
+                exc.to_dict(request.url.path),
+                status_code=exc.status,
+                media_type=PROBLEM_CONTENT_TYPE,
+                headers=headers,
+            )
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = "Bearer"
             return response
-        return render(request, "error.html", {"title": exc.title, "detail": exc.detail,
-                                              "status": exc.status}, status_code=exc.status)
+        return render(
+            request,
+            "error.html",
+            {"title": exc.title, "detail": exc.detail, "status": exc.status},
+            status_code=exc.status,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-             "message": err.get("msg", "invalid")}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": err.get("msg", "invalid"),
+            }
             for err in exc.errors()
         ]
         detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors[:5])
         if is_api(request):
-            return problem_response(422, "Invalid input", detail or "Invalid input.",
-                                    type="/problems/invalid", errors=errors)
-        return render(request, "error.html", {"title": "Invalid input", "detail": detail,
-                                              "status": 400}, status_code=400)
+            return problem_response(
+                422,
+                "Invalid input",
+                detail or "Invalid input.",
+                type="/problems/invalid",
+                errors=errors,
+            )
+        return render(
+            request,
+            "error.html",
+            {"title": "Invalid input", "detail": detail, "status": 400},
+            status_code=400,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -116,9 +142,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else title
         if is_api(request):
             return problem_response(exc.status_code, title, detail)
-        return render(request, "error.html", {"title": title, "detail": detail,
-                                              "status": exc.status_code},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "error.html",
+            {"title": title, "detail": detail, "status": exc.status_code},
+            status_code=exc.status_code,
+        )
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -129,9 +158,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if is_api(request):
             return problem_response(500, "Internal error", "Something went wrong on our side.")
-        return render(request, "error.html", {"title": "Something went wrong",
-                                              "detail": "Please try again.", "status": 500},
-                      status_code=500)
+        return render(
+            request,
+            "error.html",
+            {"title": "Something went wrong", "detail": "Please try again.", "status": 500},
+            status_code=500,
+        )
 
 
 def _install_headers(app: FastAPI, settings: Settings) -> None:
@@ -142,11 +174,14 @@ def _install_headers(app: FastAPI, settings: Settings) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if settings.cookie_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=63072000")
         new_csrf = getattr(request.state, "new_csrf", None)
         if new_csrf:
-            response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
-                                secure=settings.cookie_secure)
+            response.set_cookie(
+                CSRF_COOKIE, new_csrf, httponly=True, samesite="lax", secure=settings.cookie_secure
+            )
         return response

@@ -1,4 +1,7 @@
-"""The ``workhall`` command line (interfaces.md §2). Exit 2 on bad input, with one line saying why."""
+"""The ``workhall`` command line (interfaces.md §2).
+
+Exit 2 on bad input, with one line saying why.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,11 @@ from rich.console import Console
 
 from workhall.core.settings import get_settings
 
-app = typer.Typer(help="Workhall — the open-source freelance marketplace.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Workhall — the open-source freelance marketplace.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
@@ -82,8 +88,15 @@ def createuser(
     email: Annotated[str, typer.Option(help="Email address")],
     name: Annotated[str, typer.Option(help="Display name")],
     role: Annotated[str, typer.Option(help="admin, support, trust_safety, freelancer or client")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="Password (asked for when omitted)")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Password (asked for when omitted)",
+        ),
+    ],
     country: Annotated[str, typer.Option(help="ISO country code")] = "US",
 ) -> None:
     """Create an account; staff roles (admin, support, trust_safety) create a staff account."""
@@ -109,9 +122,16 @@ def createuser(
     is_staff = role in STAFF_ROLES
     try:
         with _database().unit_of_work() as session:
-            user = sign_up(session, settings, email=email, password=password, name=name,
-                           country=country, role="staff" if is_staff else role,
-                           staff_roles=role if is_staff else "")
+            user = sign_up(
+                session,
+                settings,
+                email=email,
+                password=password,
+                name=name,
+                country=country,
+                role="staff" if is_staff else role,
+                staff_roles=role if is_staff else "",
+            )
             user.email_verified_at = utcnow()
     except Problem as exc:
         raise fail(f"--{exc.extra.get('field', 'input')}: {exc.detail}") from exc
@@ -120,15 +140,27 @@ def createuser(
 
 @app.command()
 def demo(
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if there are users")] = False,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: settings.demo_seed)")] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if there are users")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: settings.demo_seed)")
+    ] = None,
 ) -> None:
     """Fill the configured database with a realistic demo marketplace and print logins to try."""
-    from workhall.demo.generator import run_demo
+    from workhall.demo.generator import DemoRefused, run_demo
 
     settings = get_settings()
-    run_demo(_database(), settings, seed=settings.demo_seed if seed is None else seed,
-             if_empty=if_empty, console=console)
+    try:
+        run_demo(
+            _database(),
+            settings,
+            seed=settings.demo_seed if seed is None else seed,
+            if_empty=if_empty,
+            console=console,
+        )
+    except DemoRefused as exc:
+        raise fail(str(exc)) from exc
 
 
 def main() -> None:

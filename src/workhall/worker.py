@@ -47,7 +47,9 @@ def all_tasks() -> list[Task]:
     return tasks
 
 
-def run_once(database: Database, settings: Settings, tasks: list[Task] | None = None) -> dict[str, int]:
+def run_once(
+    database: Database, settings: Settings, tasks: list[Task] | None = None
+) -> dict[str, int]:
     """Run every task once, each in its own transaction; returns how much each one did."""
     done: dict[str, int] = {}
     for task in tasks or all_tasks():

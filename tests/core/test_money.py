@@ -13,8 +13,15 @@ from workhall.core.money import Money, basis_points_of, format_cents, parse_doll
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(Fraction(1, 2), 1), (Fraction(3, 2), 2), (Fraction(5, 2), 3), (Fraction(-1, 2), -1),
-     (Fraction(149, 100), 1), (Fraction(151, 100), 2), (7, 7)],
+    [
+        (Fraction(1, 2), 1),
+        (Fraction(3, 2), 2),
+        (Fraction(5, 2), 3),
+        (Fraction(-1, 2), -1),
+        (Fraction(149, 100), 1),
+        (Fraction(151, 100), 2),
+        (7, 7),
+    ],
 )
 def test_round_half_up(value, expected):
     assert round_half_up(value) == expected

@@ -39,8 +39,10 @@ def get_db(request: Request) -> Iterator[Session]:
     Writing requests start as writers (``BEGIN IMMEDIATE`` on SQLite). A route that must keep
     a write even though it answers with an error (a failed login attempt) commits itself.
     """
-    write = (request.method not in SAFE_METHODS
-             or request.scope.get("endpoint") in _WRITING_GET_ENDPOINTS)
+    write = (
+        request.method not in SAFE_METHODS
+        or request.scope.get("endpoint") in _WRITING_GET_ENDPOINTS
+    )
     database: Database = request.app.state.database
     session = database.session(write=write)
     try:
@@ -48,9 +50,22 @@ def get_db(request: Request) -> Iterator[Session]:
         session.commit()
     except BaseException:
         session.rollback()
+        _reload_request_state(request, session)
         raise
     finally:
         session.close()
+
+
+def _reload_request_state(request: Request, session: Session) -> None:
+    """The rollback expired the signed-in user and session; reload them so the error page
+    (rendered after this unit of work closed) can still show who is signed in."""
+    for name in ("user", "web_session"):
+        obj = getattr(request.state, name, None)
+        if obj is not None:
+            try:
+                session.refresh(obj)
+            except Exception:  # gone or unreachable: render as signed out
+                delattr(request.state, name)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -41,6 +41,10 @@ N_CLIENTS = 60
 N_JOBS = 340
 
 
+class DemoRefused(Exception):
+    """The demo only fills an empty database."""
+
+
 @dataclass
 class Demo:
     rng: random.Random
@@ -63,14 +67,18 @@ def run_demo(
     database: Database, settings: Settings, *, seed: int, if_empty: bool, console: Console
 ) -> None:
     with database.unit_of_work(write=False) as session:
-        if session.scalar(select(User.id).limit(1)) is not None:
-            if if_empty:
-                console.print("The database already has users: demo data not loaded.")
-                return
+        has_users = session.scalar(select(User.id).limit(1)) is not None
+    if has_users and if_empty:
+        console.print("The database already has users: demo data not loaded.")
+        return
+    if has_users:
+        raise DemoRefused("the database already has users; run `workhall demo` on an empty one")
     demo = Demo(random.Random(seed), settings, clock.utcnow(), hash_password(DEMO_PASSWORD))
     try:
-        with Progress(console=console, transient=True) as progress, \
-                database.unit_of_work() as session:
+        with (
+            Progress(console=console, transient=True) as progress,
+            database.unit_of_work() as session,
+        ):
             _build(session, demo, progress)
     finally:
         clock.set_now(None)
@@ -95,12 +103,29 @@ def _build(session: Session, demo: Demo, progress: Progress) -> None:
     demo.bump("expired", jobs.expire_due_jobs(session, demo.settings) or 0)
 
 
-def _sign_up(session: Session, demo: Demo, *, email: str, name: str, country: str, role: str,
-             joined: datetime, staff_roles: str = "") -> User:
+def _sign_up(
+    session: Session,
+    demo: Demo,
+    *,
+    email: str,
+    name: str,
+    country: str,
+    role: str,
+    joined: datetime,
+    staff_roles: str = "",
+) -> User:
     demo.at(joined)
-    user = accounts.sign_up(session, demo.settings, email=email, password=DEMO_PASSWORD,
-                            name=name, country=country, role=role, staff_roles=staff_roles,
-                            password_hash=demo.password_hash)
+    user = accounts.sign_up(
+        session,
+        demo.settings,
+        email=email,
+        password=DEMO_PASSWORD,
+        name=name,
+        country=country,
+        role=role,
+        staff_roles=staff_roles,
+        password_hash=demo.password_hash,
+    )
     user.email_verified_at = joined + timedelta(minutes=demo.rng.randint(2, 90))
     return user
 
@@ -119,10 +144,21 @@ def _name(rng: random.Random, country: str) -> str:
 
 def _staff(session: Session, demo: Demo) -> None:
     joined = demo.now - timedelta(days=700)
-    for role, name in (("admin", "Alex Admin"), ("support", "Sam Support"),
-                       ("trust_safety", "Taylor Safety")):
-        _sign_up(session, demo, email=f"{role.replace('_', '')}@example.com", name=name,
-                 country="US", role="staff", joined=joined, staff_roles=role)
+    for role, name in (
+        ("admin", "Alex Admin"),
+        ("support", "Sam Support"),
+        ("trust_safety", "Taylor Safety"),
+    ):
+        _sign_up(
+            session,
+            demo,
+            email=f"{role.replace('_', '')}@example.com",
+            name=name,
+            country="US",
+            role="staff",
+            joined=joined,
+            staff_roles=role,
+        )
 
 
 def _client(session: Session, demo: Demo, i: int) -> None:
@@ -130,14 +166,30 @@ def _client(session: Session, demo: Demo, i: int) -> None:
     country = rng.choice(content.CLIENT_COUNTRIES)
     joined = demo.now - timedelta(days=rng.randint(40, 900), hours=rng.randint(0, 23))
     email = "client@example.com" if i == 0 else f"client{i}@example.com"
-    user = _sign_up(session, demo, email=email, name=_name(rng, country), country=country,
-                    role="client", joined=joined)
+    user = _sign_up(
+        session,
+        demo,
+        email=email,
+        name=_name(rng, country),
+        country=country,
+        role="client",
+        joined=joined,
+    )
     _verify_phone(user, 500 + i, joined + timedelta(hours=1))
     company = f"{rng.choice(content.COMPANY_PARTS[0])} {rng.choice(content.COMPANY_PARTS[1])}"
-    profiles.update_client_profile(session, user, company_name=company if rng.random() < 0.8 else "")
+    profiles.update_client_profile(
+        session, user, company_name=company if rng.random() < 0.8 else ""
+    )
     if i == 0 or rng.random() < 0.8:
-        profiles.add_payment_method(session, demo.settings, user, number="4242424242424242",
-                                    exp_month=12, exp_year=demo.now.year + 3, cvc="123")
+        profiles.add_payment_method(
+            session,
+            demo.settings,
+            user,
+            number="4242424242424242",
+            exp_month=12,
+            exp_year=demo.now.year + 3,
+            cvc="123",
+        )
     demo.clients.append(user)
 
 
@@ -161,8 +213,9 @@ def _freelancer(session: Session, demo: Demo, i: int) -> None:
     joined = demo.now - timedelta(days=rng.randint(20, 1100), hours=rng.randint(0, 23))
     email = "freelancer@example.com" if i == 0 else f"freelancer{i}@example.com"
     name = _name(rng, country)
-    user = _sign_up(session, demo, email=email, name=name, country=country, role="freelancer",
-                    joined=joined)
+    user = _sign_up(
+        session, demo, email=email, name=name, country=country, role="freelancer", joined=joined
+    )
     category = rng.choice(list(catalog.CATEGORIES))
     demo.freelancer_category[user.id] = category
     cat = content.CATEGORY_CONTENT[category]
@@ -175,20 +228,29 @@ def _freelancer(session: Session, demo: Demo, i: int) -> None:
         s.format(n=rng.randint(3, 15), k=rng.randint(4, 30))
         for s in rng.sample(content.OVERVIEW_SENTENCES, k=4 if complete else 1)
     )
-    profiles.update_freelancer_profile(session, settings, user, profiles.FreelancerProfileInput(
-        title=rng.choice(cat["titles"]),
-        overview=overview,
-        skills=rng.sample(skills, k=min(len(skills), rng.randint(3, 8) if complete else 2)),
-        hourly_rate_cents=rng.choice([15, 20, 25, 30, 35, 45, 55, 65, 80, 95, 120]) * 100,
-        availability=rng.choice(["available", "available", "limited"]),
-    ))
+    profiles.update_freelancer_profile(
+        session,
+        settings,
+        user,
+        profiles.FreelancerProfileInput(
+            title=rng.choice(cat["titles"]),
+            overview=overview,
+            skills=rng.sample(skills, k=min(len(skills), rng.randint(3, 8) if complete else 2)),
+            hourly_rate_cents=rng.choice([15, 20, 25, 30, 35, 45, 55, 65, 80, 95, 120]) * 100,
+            availability=rng.choice(["available", "available", "limited"]),
+        ),
+    )
     if complete:
         for _ in range(rng.randint(1, 3)):
             thing = rng.choice(cat["things"])
             profiles.add_portfolio_item(
-                session, settings, user, title=f"{thing.capitalize()} for a client",
+                session,
+                settings,
+                user,
+                title=f"{thing.capitalize()} for a client",
                 description=f"Delivered a {thing} end to end: {rng.choice(cat['details'])}",
-                url=None)
+                url=None,
+            )
         if rng.random() < 0.85:
             profiles.set_profile_photo(session, settings, user, _avatar(rng, name))
     demo.freelancers.append(user)
@@ -218,14 +280,28 @@ def _job_draft(rng: random.Random, category: str) -> JobDraft:
     duration = rng.choice(["lt1m", "1to3m", "1to3m", "3to6m", "gt6m"])
     if hourly:
         low = rng.choice([15, 20, 25, 30, 40, 50])
-        return JobDraft(title=title, description="\n\n".join(paragraphs), category=category,
-                        skills=tuple(catalog.slugify(s) for s in skills), budget_type="hourly",
-                        duration=duration, experience_level=level,
-                        hourly_min_cents=low * 100, hourly_max_cents=(low + rng.choice([10, 20, 35])) * 100)
+        return JobDraft(
+            title=title,
+            description="\n\n".join(paragraphs),
+            category=category,
+            skills=tuple(catalog.slugify(s) for s in skills),
+            budget_type="hourly",
+            duration=duration,
+            experience_level=level,
+            hourly_min_cents=low * 100,
+            hourly_max_cents=(low + rng.choice([10, 20, 35])) * 100,
+        )
     budget = rng.choice([40, 75, 150, 300, 500, 800, 1_200, 2_500, 4_000, 7_500])
-    return JobDraft(title=title, description="\n\n".join(paragraphs), category=category,
-                    skills=tuple(catalog.slugify(s) for s in skills), budget_type="fixed",
-                    duration=duration, experience_level=level, budget_cents=budget * 100)
+    return JobDraft(
+        title=title,
+        description="\n\n".join(paragraphs),
+        category=category,
+        skills=tuple(catalog.slugify(s) for s in skills),
+        budget_type="fixed",
+        duration=duration,
+        experience_level=level,
+        budget_cents=budget * 100,
+    )
 
 
 def _job(session: Session, demo: Demo, i: int) -> None:
@@ -238,8 +314,11 @@ def _job(session: Session, demo: Demo, i: int) -> None:
     job = jobs.post_job(session, settings, client, _job_draft(rng, category))
     demo.bump("jobs")
     # Freelancers of the job's category apply, a few from elsewhere too.
-    pool = [f for f in demo.freelancers if demo.freelancer_category[f.id] == category
-            and f.phone_verified_at is not None]
+    pool = [
+        f
+        for f in demo.freelancers
+        if demo.freelancer_category[f.id] == category and f.phone_verified_at is not None
+    ]
     others = [f for f in demo.freelancers if f.phone_verified_at is not None]
     applicants = rng.sample(pool, k=min(len(pool), rng.randint(0, 12)))
     applicants += rng.sample(others, k=rng.randint(0, 2))
@@ -254,9 +333,13 @@ def _job(session: Session, demo: Demo, i: int) -> None:
         demo.at(when)
         if freelancer.id == demo.freelancers[0].id and rng.random() < 0.5:
             continue
-        letter = " ".join([rng.choice(content.COVER_LETTER_OPENINGS),
-                           rng.choice(content.COVER_LETTER_BODIES),
-                           rng.choice(content.COVER_LETTER_CLOSINGS)])
+        letter = " ".join(
+            [
+                rng.choice(content.COVER_LETTER_OPENINGS),
+                rng.choice(content.COVER_LETTER_BODIES),
+                rng.choice(content.COVER_LETTER_CLOSINGS),
+            ]
+        )
         bid = (job.budget_cents or job.hourly_max_cents or 5_000) * rng.randint(70, 110) // 100
         boost = rng.choice([0, 0, 0, 0, 1, 2, 4, 6]) if when < posted + timedelta(days=7) else 0
         if connects_balance(session, freelancer.id) < job.connects_cost + boost:
@@ -264,11 +347,13 @@ def _job(session: Session, demo: Demo, i: int) -> None:
                 continue  # some wait for next month's grant instead
             _buy_connects(session, demo, freelancer)
         try:
-            result = proposals.submit_proposal(session, settings, freelancer, job.id, letter,
-                                               max(bid, 500), boost_connects=boost)
+            result = proposals.submit_proposal(
+                session, settings, freelancer, job.id, letter, max(bid, 500), boost_connects=boost
+            )
         except Conflict:  # a boost too small to reach the top 4: send it without one
-            result = proposals.submit_proposal(session, settings, freelancer, job.id, letter,
-                                               max(bid, 500))
+            result = proposals.submit_proposal(
+                session, settings, freelancer, job.id, letter, max(bid, 500)
+            )
         submitted.append(result.proposal.id)
         demo.bump("proposals")
     # The client reads some proposals, shortlists and declines a few.

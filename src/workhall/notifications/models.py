@@ -14,7 +14,9 @@ class OutboxEmail(Base):
 
     id: Mapped[IntPk]
     to_address: Mapped[str] = mapped_column(String(254))
-    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"), nullable=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id"), nullable=True, index=True
+    )
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[Timestamp]

@@ -17,14 +17,22 @@ from workhall.notifications.models import Notification, OutboxEmail
 log = logging.getLogger("workhall.email")
 
 
-def queue_email(session: Session, to: str, subject: str, body: str, user_id: int | None = None) -> None:
+def queue_email(
+    session: Session, to: str, subject: str, body: str, user_id: int | None = None
+) -> None:
     session.add(
         OutboxEmail(to_address=to, subject=subject, body=body, user_id=user_id, created_at=utcnow())
     )
 
 
 def notify(
-    session: Session, user: User, kind: str, text: str, link: str | None = None, *, email: bool = True
+    session: Session,
+    user: User,
+    kind: str,
+    text: str,
+    link: str | None = None,
+    *,
+    email: bool = True,
 ) -> None:
     session.add(Notification(user_id=user.id, kind=kind, text=text, link=link, created_at=utcnow()))
     if email:
@@ -35,8 +43,10 @@ def deliver_outbox(session: Session, settings: Settings, limit: int = 100) -> in
     """Send queued emails. Each row is claimed by an UPDATE so two workers never send it twice."""
     sent = 0
     ids = session.scalars(
-        select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
-        .order_by(OutboxEmail.id).limit(limit)
+        select(OutboxEmail.id)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
     ).all()
     for email_id in ids:
         claimed = session.execute(

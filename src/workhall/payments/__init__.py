@@ -1,1 +1,4 @@
-"""Payments: the payment provider interface (marketplace.md §6.3); the ledger comes with contracts."""
+"""Payments: the payment provider interface (marketplace.md §6.3).
+
+The ledger comes with contracts.
+"""
