@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import PendingLogin, SecondFactorAttempt, User
-from workhall.accounts.rules import throttle_delay, totp_code_shape_ok
+from workhall.accounts.rules import totp_code_shape_ok
+from workhall.accounts.service import raise_if_throttled
 from workhall.audit.service import record
 from workhall.core.clock import utcnow
-from workhall.core.errors import Forbidden, TooManyRequests, Unauthorized, Unprocessable
+from workhall.core.errors import Forbidden, Unauthorized, Unprocessable
 from workhall.core.security import new_token, token_digest
 from workhall.core.settings import Settings
 
@@ -128,17 +129,7 @@ def check_code(session: Session, settings: Settings, user: User, code: str) -> N
     if not locked.totp_secret:
         raise Forbidden("This account has no authenticator set up.")
     failures = _consecutive_failures(session, user.id, now - timedelta(days=1))
-    delay = throttle_delay(
-        len(failures),
-        free_failures=settings.login_ip_pair_free_failures,
-        base_seconds=settings.login_pair_base_delay_seconds,
-        max_seconds=settings.login_pair_max_delay_seconds,
-    )
-    if failures and now < failures[0] + timedelta(seconds=delay):
-        wait = int((failures[0] + timedelta(seconds=delay) - now).total_seconds()) + 1
-        raise TooManyRequests(
-            f"Too many wrong codes. Try again in {wait} seconds.", retry_after=wait
-        )
+    raise_if_throttled(settings, failures, now, "Too many wrong codes.")
     code = code.strip().replace(" ", "")
     step = None
     if totp_code_shape_ok(code):

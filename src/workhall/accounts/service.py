@@ -155,6 +155,22 @@ def _pair_failures(session: Session, email: str, ip: str, since: datetime) -> li
     )
 
 
+def raise_if_throttled(
+    settings: Settings, failures: list[datetime], now: datetime, message: str
+) -> None:
+    """Refuse an attempt while consecutive failures (newest first) still impose a delay
+    (trust.md §3: increasing delays)."""
+    delay = throttle_delay(
+        len(failures),
+        free_failures=settings.login_ip_pair_free_failures,
+        base_seconds=settings.login_pair_base_delay_seconds,
+        max_seconds=settings.login_pair_max_delay_seconds,
+    )
+    if failures and now < failures[0] + timedelta(seconds=delay):
+        wait = int((failures[0] + timedelta(seconds=delay) - now).total_seconds()) + 1
+        raise TooManyRequests(f"{message} Try again in {wait} seconds.", retry_after=wait)
+
+
 def authenticate(session: Session, settings: Settings, email: str, password: str, ip: str) -> User:
     """Check a password with throttling per (account, IP) and per IP; lock after 100 failures.
 
@@ -183,17 +199,7 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
             "Too many failed sign-ins from this address. Try again later.", retry_after=3600
         )
     failures = _pair_failures(session, email, ip, now - timedelta(days=1))
-    delay = throttle_delay(
-        len(failures),
-        free_failures=settings.login_ip_pair_free_failures,
-        base_seconds=settings.login_pair_base_delay_seconds,
-        max_seconds=settings.login_pair_max_delay_seconds,
-    )
-    if failures and now < failures[0] + timedelta(seconds=delay):
-        wait = int((failures[0] + timedelta(seconds=delay) - now).total_seconds()) + 1
-        raise TooManyRequests(
-            f"Too many failed sign-ins. Try again in {wait} seconds.", retry_after=wait
-        )
+    raise_if_throttled(settings, failures, now, "Too many failed sign-ins.")
 
     user = session.scalar(select(User).where(User.email == email).with_for_update())
     ok = verify_password(user.password_hash if user else security.DUMMY_PASSWORD_HASH, password)

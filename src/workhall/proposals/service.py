@@ -29,6 +29,7 @@ from workhall.core.clock import utcnow
 from workhall.core.errors import Conflict, Forbidden, NotFound, PaymentRequired, Unprocessable
 from workhall.core.settings import Settings, get_settings
 from workhall.jobs.models import Job
+from workhall.jobs.service import lock_job
 from workhall.notifications.service import notify
 from workhall.proposals import rules
 from workhall.proposals.models import (
@@ -50,20 +51,6 @@ DECLINE_BOOST_NOTE = "Proposal declined before the client viewed it — boost re
 
 
 # --- loading and locking -----------------------------------------------------------------------
-
-
-def lock_job(session: Session, job_id: int) -> Job:
-    """Lock the job row (``SELECT ... FOR UPDATE``): serialises the proposal cap and the
-    boost auction of one job. Re-reads the row even if the session already holds it."""
-    job = session.scalar(
-        select(Job)
-        .where(Job.id == job_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if job is None:
-        raise NotFound("There is no such job.")
-    return job
 
 
 def _lock_proposal(session: Session, proposal_id: int) -> Proposal:
