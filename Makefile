@@ -35,6 +35,10 @@ run: install ## Migrate the embedded database, load demo data if empty, serve on
 test: install ## Run the whole suite (PostgreSQL too when WORKHALL_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
+browser-deps: ## Install Debian's Chromium for the browser tests when it is missing (as root)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium is installed"; \
+	else apt-get update -qq && apt-get install -y chromium; fi
+
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
@@ -53,4 +57,4 @@ worker: install ## Run the scheduled and queued work
 clean: ## Remove the virtualenv, node_modules and copied assets
 	rm -rf $(VENV) node_modules src/workhall/static/vendor
 
-.PHONY: help install run test lint format bench worker clean
+.PHONY: help install run test browser-deps lint format bench worker clean

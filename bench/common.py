@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +32,8 @@ from sqlalchemy import create_engine, text
 import workhall.models
 from workhall.core.db import Database, normalize_url
 
-console = Console()
+# Wide enough for the results tables when the output goes to a file or a pipe.
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 # Same default as the test suite's CI script: a server on this machine, a user that may
 # CREATE DATABASE. The benchmark only connects to it to create and drop its own database.

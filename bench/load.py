@@ -167,6 +167,7 @@ class MemorySampler:
     def __init__(self, pid: int, every: float = 0.05) -> None:
         self.pid, self.every = pid, every
         self.peak_kib = 0
+        self.available = Path(f"/proc/{pid}/status").exists()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -195,10 +196,6 @@ class MemorySampler:
         self._thread.join()
         # VmHWM is the kernel's own high-water mark: it also catches peaks between samples.
         self.peak_kib = max(self.peak_kib, self._read().get("VmHWM", 0))
-
-    @property
-    def available(self) -> bool:
-        return Path(f"/proc/{self.pid}/status").exists()
 
 
 # --- load ------------------------------------------------------------------------------------

@@ -77,6 +77,16 @@ class Query:
     kind: str  # which filter
     filters: JobFilters
 
+    def describe(self) -> str:
+        f = self.filters
+        value = {
+            "budget_type": f.budget_type,
+            "category": f.category,
+            "experience_level": f.experience_level,
+            "skills": ",".join(f.skills),
+        }[self.kind]
+        return f"{self.words!r} {self.kind}={value}"
+
     def reference_param(self, dialect: str) -> str:
         terms = query_terms(self.words)
         return fts5_match(terms) if dialect == "sqlite" else " ".join(terms)
@@ -132,7 +142,7 @@ class Timings:
     search: list[float]
     reference: list[float]
     totals: list[int]
-    capped: int
+    capped: list[bool]
     by_kind: dict[str, list[float]]
 
 
@@ -165,7 +175,7 @@ def measure(target: BenchDatabase, settings: Settings, queries: list[Query]) -> 
     for query in queries:
         _time_search(target, settings, query)
         _time_reference(target, query)
-    timings = Timings([], [], [], 0, {kind: [] for kind in FILTER_KINDS})
+    timings = Timings([], [], [], [], {kind: [] for kind in FILTER_KINDS})
     for i, query in enumerate(queries):
         if i % 2:
             reference = _time_reference(target, query)
@@ -176,7 +186,7 @@ def measure(target: BenchDatabase, settings: Settings, queries: list[Query]) -> 
         timings.search.append(elapsed)
         timings.reference.append(reference)
         timings.totals.append(total)
-        timings.capped += capped
+        timings.capped.append(capped)
         timings.by_kind[query.kind].append(elapsed)
     return timings
 
@@ -250,12 +260,19 @@ def run(target: BenchDatabase, options: Options, workdir: Path) -> Report:
         f"{kind} {ms(percentile(v, 50))} / {ms(percentile(v, 99))}" for kind, v in t.by_kind.items()
     )
     zero = sum(1 for total in t.totals if total == 0)
+    slowest = sorted(range(len(queries)), key=lambda i: t.search[i], reverse=True)[:3]
     report.notes += [
         f"{len(queries)} queries of 1–3 words drawn by frequency from the open jobs' "
         f"{len(data.term_counts):,} distinct words; reference: {REFERENCE_SQL[target.kind]}",
         f"p50 / p99 by filter: {by_kind}",
-        f"totals: median {statistics.median(t.totals):,.0f}, {t.capped} queries at 1,000+, "
+        f"totals: median {statistics.median(t.totals):,.0f}, {sum(t.capped)} queries at 1,000+, "
         f"{zero} with no result",
+        "slowest: "
+        + "; ".join(
+            f"{queries[i].describe()} → {t.totals[i]:,}{'+' if t.capped[i] else ''} "
+            f"in {ms(t.search[i])} (raw FTS {ms(t.reference[i])})"
+            for i in slowest
+        ),
         f"index check: {len(sample) - differ}/{len(sample)} bulk-loaded documents identical to "
         "index_job's",
         "preparation: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in prep.items()),

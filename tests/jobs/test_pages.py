@@ -107,9 +107,9 @@ def test_the_gate_explains_how_to_verify(client, db, settings):
     token = sign_in(client, db, settings, user)
     page = client.get("/jobs/new")
     assert "Verify your phone number before you post a job." in page.text
-    assert 'href="/settings/phone"' in page.text
+    assert 'href="/settings/phone?next=/jobs/new"' in page.text
     r = client.post("/jobs/new", data={**FORM, "csrf_token": token})
-    assert r.status_code == 400 and 'href="/settings/phone"' in r.text
+    assert r.status_code == 400 and 'href="/settings/phone?next=/jobs/new"' in r.text
     user.phone_verified_at = user.email_verified_at
     user.email_verified_at = None
     assert 'href="/settings/account"' in client.get("/jobs/new").text

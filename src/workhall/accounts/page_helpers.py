@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from workhall.accounts import service
 from workhall.accounts.models import User
-from workhall.core.errors import PaymentDeclined, Problem, TooManyRequests
+from workhall.core.errors import Forbidden, PaymentDeclined, Problem, TooManyRequests
 from workhall.core.settings import Settings
 from workhall.core.web import SESSION_COOKIE, client_ip
 
@@ -47,3 +49,22 @@ def dev_mail_hint(settings: Settings) -> str:
     if settings.environment == "development":
         return " (Running locally? Read it in the development mailbox at /dev/mail.)"
     return ""
+
+
+def transaction_gate(
+    settings: Settings, user: User, action: str, back: str
+) -> dict[str, str] | None:
+    """Why ``user`` may not ``action`` yet (post a job, send proposals), with the link that fixes
+    it and brings them back to ``back``; None when nothing stands in the way (marketplace.md §1,
+    trust.md §2.1). Pages show it before the user fills a form in vain."""
+    try:
+        service.require_can_transact(settings, user, action)
+    except Forbidden as exc:
+        reason = str(exc.extra.get("reason", ""))
+        links = {
+            "email_unverified": ("/settings/account", "Confirm your email"),
+            "phone_unverified": (f"/settings/phone?next={quote(back)}", "Verify your phone"),
+        }
+        href, label = links.get(reason, ("", ""))
+        return {"message": exc.detail, "href": href, "label": label}
+    return None

@@ -13,8 +13,8 @@ from starlette.datastructures import QueryParams
 
 from workhall import catalog
 from workhall.accounts.models import User
-from workhall.accounts.service import require_can_transact
-from workhall.core.errors import Forbidden, Problem
+from workhall.accounts.page_helpers import transaction_gate
+from workhall.core.errors import Problem
 from workhall.core.money import parse_dollars
 from workhall.core.settings import Settings
 from workhall.core.templating import redirect, render
@@ -34,11 +34,6 @@ from workhall.jobs.search import JobFilters, best_matches, known_skills, search_
 router = APIRouter()
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-# Where a refused poster goes to fix it (require_can_transact's ``reason``).
-VERIFY_LINKS = {
-    "email_unverified": ("/settings/account", "Confirm your email"),
-    "phone_unverified": ("/settings/phone", "Verify your phone"),
-}
 LABELS = {
     "durations": rules.DURATIONS,
     "experience_levels": rules.EXPERIENCE_LEVELS,
@@ -173,20 +168,6 @@ def _skill_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 # --- post a job -------------------------------------------------------------------------------
 
 
-def _gate(settings: Settings, user: User) -> dict[str, Any] | None:
-    """Why this client may not post yet, with the link that fixes it, or None."""
-    try:
-        require_can_transact(settings, user, "post a job")
-    except Forbidden as exc:
-        link = VERIFY_LINKS.get(str(exc.extra.get("reason", "")))
-        return {
-            "message": exc.detail,
-            "href": link[0] if link else None,
-            "label": link[1] if link else None,
-        }
-    return None
-
-
 def _new_form(
     request: Request,
     settings: Settings,
@@ -202,7 +183,7 @@ def _new_form(
             form=form,
             errors=errors or [],
             error_fields={e["field"] for e in errors or []},
-            gate=_gate(settings, user),
+            gate=transaction_gate(settings, user, "post a job", "/jobs/new"),
             categories=catalog.CATEGORY_NAMES,
             skill_groups=_skill_groups(),
         ),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from workhall.accounts.models import User
+from workhall.accounts.page_helpers import transaction_gate
 from workhall.core.errors import NotFound, Problem, Unprocessable
 from workhall.core.money import parse_dollars
 from workhall.core.templating import redirect, render
@@ -67,6 +68,7 @@ def _apply_page(
             "cover_max": settings.cover_letter_max_length,
             "slots": settings.boost_slots,
             "full": ctx.job.proposal_count >= settings.job_max_proposals,
+            "gate": transaction_gate(settings, user, "send proposals", f"/jobs/{job_id}/apply"),
         },
         status_code=status,
     )

@@ -343,7 +343,7 @@ def submit_proposal(
             proposal_id=proposal.id,
             job_id=job.id,
             event_kind="proposal",
-            note=f"Proposal: {title}",
+            note=title,
             price_for_problem=price,
         )
     if boost_connects:
@@ -356,7 +356,7 @@ def submit_proposal(
             proposal_id=proposal.id,
             job_id=job.id,
             event_kind="boost",
-            note=f"Boost held: {title}",
+            note=title,
             price_for_problem=price,
         )
         lost = [pid for pid in (outcome.lost_slot if outcome else []) if pid != proposal.id]
