@@ -147,3 +147,46 @@ def test_racing_boosts_keep_exactly_four_slots(committed_db, settings):
             p = db.get(Proposal, pid)
             expected = 30 - 4 - (p.boost_connects if p.boost_state == "held" else 0)
             assert connects_balance(db, fid) == expected
+
+
+def test_concurrent_api_proposals_with_idempotency_keys_never_deadlock(committed_db, settings):
+    """The same freelancer sending proposals to several jobs at once through the API, each with
+    its own Idempotency-Key: every one succeeds (the key's row references the user, and the
+    wallet lock must not deadlock against that reference on PostgreSQL)."""
+    from fastapi.testclient import TestClient
+
+    from tests.factories import api_headers
+    from workhall.app import create_app
+
+    n = 12
+    with committed_db.unit_of_work() as db:
+        client = make_client(db, settings)
+        freelancer = make_freelancer(db, settings)
+        set_balance(db, settings, freelancer, 2 * n)
+        job_ids = [make_job(db, settings, client, budget_cents=4_000).id for _ in range(n)]
+        headers = api_headers(db, settings, freelancer)
+        fid = freelancer.id
+    app = create_app(settings=settings, database=committed_db)
+    barrier = threading.Barrier(n)
+    codes: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def post(i: int) -> None:
+        with TestClient(app, raise_server_exceptions=False) as http:
+            barrier.wait()
+            r = http.post(
+                f"/api/v1/jobs/{job_ids[i]}/proposals",
+                json={"cover_letter": LETTER, "bid_cents": 3_000},
+                headers={**headers, "Idempotency-Key": f"proposal-{i}"},
+            )
+        with lock:
+            codes[r.status_code] += 1
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert codes == Counter({201: n})
+    with committed_db.unit_of_work(write=False) as db:
+        assert connects_balance(db, fid) == 0

@@ -48,9 +48,12 @@ def connects_balance(session: Session, user_id: int, at: datetime | None = None)
 def lock_wallet(session: Session, user_id: int) -> None:
     """Serialise Connects writes of one freelancer: lock their user row (PostgreSQL).
 
-    On SQLite the writing transaction already holds the database lock (BEGIN IMMEDIATE).
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: rows that merely reference the user (an
+    idempotency record, a history line) take ``FOR KEY SHARE`` on it, which a plain
+    ``FOR UPDATE`` would wait for — two requests of one freelancer then deadlock. On SQLite the
+    writing transaction already holds the database lock (BEGIN IMMEDIATE).
     """
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def issue_lot(
