@@ -8,6 +8,7 @@ microseconds on SQLite, ``timestamptz`` on PostgreSQL), so the ORM reads them ba
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -34,8 +35,9 @@ class BulkWriter:
         self.written: dict[str, int] = {}
         if self.kind == "sqlite":
             self._raw = target.database.engine.raw_connection()
-            self._sqlite = self._raw.driver_connection
-            assert self._sqlite is not None
+            driver = self._raw.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            self._sqlite: sqlite3.Connection = driver
             self._sqlite.execute("BEGIN IMMEDIATE")
         else:
             self._pg = psycopg.connect(target.psycopg_url())

@@ -388,7 +388,8 @@ def build_jobs(target: BenchDatabase, scale: Scale, seed: int, now: datetime) ->
             batch = list(itertools.islice(schedule, CHUNK))
             if not batch:
                 break
-            jobs, skills = [], []
+            jobs: list[tuple[object, ...]] = []
+            skills: list[tuple[int, str, int]] = []
             for job_id, status, posted in batch:
                 job = factory.make(job_id, client_rng.choice(clients), status, posted)
                 if status == "open":

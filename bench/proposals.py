@@ -42,6 +42,7 @@ from bench.common import (
 )
 from bench.load import Call, LoadResult, MemorySampler, run_load, running_server
 from bench.marketplace import (
+    BENCH_PASSWORD,
     JOB_COLUMNS,
     SKILL_COLUMNS,
     USER_COLUMNS,
@@ -81,8 +82,11 @@ class Marketplace:
         self.target, self.now, self.seed = target, now, options.seed
         self.warmup = min(200, options.requests // 10)
         posts = options.requests + self.warmup
-        self.freelancers = -(-posts // PROPOSALS_PER_FREELANCER)
-        self.jobs = max(PROPOSALS_PER_FREELANCER, -(-posts // PROPOSALS_PER_JOB))
+        # At least two freelancers per client thread, so the requests in flight at one time
+        # come from different freelancers even for a short run.
+        self.freelancers = max(-(-posts // PROPOSALS_PER_FREELANCER), 2 * options.clients)
+        pairs = self.freelancers * PROPOSALS_PER_FREELANCER
+        self.jobs = max(PROPOSALS_PER_FREELANCER, -(-pairs // PROPOSALS_PER_JOB))
         self.tokens: list[str] = []
         self.freelancer_ids: list[int] = []
         self.job_ids: list[int] = []
@@ -99,8 +103,13 @@ class Marketplace:
 
     def _freelancers(self, writer: BulkWriter) -> None:
         rng = rng_for(self.seed, "freelancers")
-        password_hash = security.hash_password("bench-password-not-used")
-        users, profiles, skills, lots, events, tokens = [], [], [], [], [], []
+        password_hash = security.hash_password(BENCH_PASSWORD)
+        users: list[tuple[object, ...]] = []
+        profiles: list[tuple[object, ...]] = []
+        skills: list[tuple[int, str]] = []
+        lots: list[tuple[object, ...]] = []
+        events: list[tuple[object, ...]] = []
+        tokens: list[tuple[object, ...]] = []
         skill_slugs = sorted(catalog.SKILLS)
         for n, user_id in enumerate(self.freelancer_ids):
             country = rng.choice(content.FREELANCER_COUNTRIES)
@@ -195,7 +204,9 @@ class Marketplace:
     def _jobs(self, writer: BulkWriter, clients: list[int]) -> dict[int, tuple[str, str, str]]:
         factory = JobFactory(self.seed, Vocabulary(self.seed, tail_size=5_000), "proposal-jobs")
         rng = rng_for(self.seed, "proposal-job-clients")
-        jobs, skills, documents = [], [], {}
+        jobs: list[tuple[object, ...]] = []
+        skills: list[tuple[int, str, int]] = []
+        documents: dict[int, tuple[str, str, str]] = {}
         for n in range(self.jobs):
             job_id = n + 1
             posted = self.now - timedelta(minutes=rng.randint(5, 20 * 24 * 60))
