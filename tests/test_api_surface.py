@@ -32,6 +32,7 @@ PUBLIC = {
     ("get", "/api/v1/jobs/{job_id}"),
     ("get", "/api/v1/connects/prices"),
     ("get", "/api/v1/users/{handle}"),
+    ("get", "/api/v1/users/{handle}/feedback"),
 }
 HOSTILE_BODIES = [
     {},

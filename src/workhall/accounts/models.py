@@ -51,10 +51,10 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     freelancer_profile: Mapped[FreelancerProfile | None] = relationship(
-        back_populates="user", uselist=False, lazy="selectin"
+        back_populates="user", uselist=False, lazy="select"
     )
     client_profile: Mapped[ClientProfile | None] = relationship(
-        back_populates="user", uselist=False, lazy="selectin"
+        back_populates="user", uselist=False, lazy="select"
     )
 
     @property
@@ -157,6 +157,8 @@ class ClientProfile(Base):
     company_name: Mapped[str] = mapped_column(String(120), default="")
     payment_method_verified_at: Mapped[OptTimestamp]
     payment_method_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    # The payment provider's token of the saved card, charged to fund escrow (§6.2).
+    payment_method_token: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     user: Mapped[User] = relationship(back_populates="client_profile")
 
