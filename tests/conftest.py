@@ -137,6 +137,33 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _ledger_invariant(request: pytest.FixtureRequest) -> Iterator[None]:
+    """quality.md §2 "Ledger invariant": after every test that used ``db``, every ledger
+    transaction sums to zero and no account but processor clearing is below zero.
+
+    Two aggregate queries over the test's own rows (they are rolled back after each test)."""
+    if "db" not in request.fixturenames:
+        yield
+        return
+    session: Session = request.getfixturevalue("db")  # torn down after this fixture
+    yield
+    from sqlalchemy.exc import DBAPIError, PendingRollbackError
+
+    from workhall.ledger.service import ledger_problems
+
+    try:
+        with session.no_autoflush:
+            problems = ledger_problems(session)
+    except PendingRollbackError:  # the test ended inside a failed flush
+        session.rollback()
+        with session.no_autoflush:
+            problems = ledger_problems(session)
+    except DBAPIError:  # the test left its PostgreSQL transaction aborted: nothing to read
+        return
+    assert problems == [], f"ledger invariant broken: {problems}"
+
+
+@pytest.fixture(autouse=True)
 def _real_clock() -> Iterator[None]:
     """Tests that freeze the clock get it back afterwards."""
     yield

@@ -29,6 +29,12 @@ API_ROUTERS = [
     "workhall.verification.api",
     "workhall.connects.api",
     "workhall.proposals.api",
+    "workhall.messages.api",
+    "workhall.notifications.api",
+    "workhall.feedback.api",
+    "workhall.contracts.api",
+    "workhall.payments.api",
+    "workhall.timesheets.api",
 ]
 PAGE_ROUTERS = [
     "workhall.home.pages",
@@ -37,6 +43,12 @@ PAGE_ROUTERS = [
     "workhall.verification.pages",
     "workhall.connects.pages",
     "workhall.proposals.pages",
+    "workhall.messages.pages",
+    "workhall.notifications.pages",
+    "workhall.feedback.pages",
+    "workhall.contracts.pages",
+    "workhall.payments.pages",
+    "workhall.timesheets.pages",
 ]
 
 CSP = (

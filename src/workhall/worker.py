@@ -37,6 +37,10 @@ TASK_MODULES = [
     "workhall.verification.tasks",
     "workhall.connects.tasks",
     "workhall.accounts.tasks",
+    "workhall.feedback.tasks",
+    "workhall.contracts.tasks",
+    "workhall.payments.tasks",
+    "workhall.timesheets.tasks",
 ]
 
 

@@ -15,16 +15,20 @@ from workhall.accounts.service import completeness_facts
 from workhall.core.errors import NotFound
 from workhall.core.templating import render
 from workhall.core.web import DbDep, OptionalPageUser, SettingsDep
+from workhall.feedback.pages import reviews_context
 
 router = APIRouter()
 
 
 @router.get("/u/{handle}")
-def public_profile(request: Request, handle: str, db: DbDep, viewer: OptionalPageUser) -> Response:
+def public_profile(
+    request: Request, handle: str, db: DbDep, viewer: OptionalPageUser, settings: SettingsDep
+) -> Response:
     user = find_public_user(db, handle)
     if user is None:
         raise NotFound("There is no profile at this address.")
     own = viewer is not None and viewer.id == user.id
+    reviews = reviews_context(db, settings, user)  # the "Reviews" section (marketplace.md §7)
     if user.is_freelancer:
         profile = profile_for_display(user)
         return render(
@@ -38,6 +42,7 @@ def public_profile(request: Request, handle: str, db: DbDep, viewer: OptionalPag
                 "completeness": profile_completeness(completeness_facts(user, profile))
                 if own
                 else None,
+                **reviews,
             },
         )
     return render(
@@ -47,6 +52,7 @@ def public_profile(request: Request, handle: str, db: DbDep, viewer: OptionalPag
             "person": user,
             "profile": user.client_profile,
             "own": own,
+            **reviews,
         },
     )
 

@@ -274,7 +274,8 @@ def add_payment_method(
     cvc: str,
     provider: PaymentProvider | None = None,
 ) -> ClientProfile:
-    """Verify a card with the payment provider and keep only its last four digits.
+    """Verify a card with the payment provider, save it there, and keep only its last four
+    digits and the provider's token (which escrow funding charges).
 
     spec: marketplace.md §1 — "payment method verified (true once a payment method is on file
     with the payment provider)". At most ``payment_method_max_checks_per_day`` cards a day per
@@ -304,11 +305,14 @@ def add_payment_method(
     problem = card_problem(card, year_now=now.year, month_now=now.month)
     if problem:
         raise Unprocessable(problem, field="card")
-    result = (provider or get_provider()).verify_card(card)
+    provider = provider or get_provider(settings)
+    result = provider.verify_card(card)
     session.add(PaymentMethodCheck(user_id=user.id, at=now, ok=result.ok))
     if not result.ok:
         # The attempt must be kept for the daily limit: the caller commits before answering.
         raise PaymentDeclined(result.decline_reason or "The card was declined.")
+    # The provider keeps the card; we keep its token to charge escrow (marketplace.md §6.2).
+    profile.payment_method_token = provider.save_card(card)
     profile.payment_method_last4 = card.last4
     profile.payment_method_verified_at = now
     record(
@@ -351,3 +355,4 @@ def erase_profiles(session: Session, settings: Settings, user: User) -> None:
     if client is not None:
         client.company_name = ""
         client.payment_method_last4 = None
+        client.payment_method_token = None

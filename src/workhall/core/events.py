@@ -15,6 +15,8 @@ from typing import Any
 # Modules that subscribe handlers when imported.
 SUBSCRIBER_MODULES: list[str] = [
     "workhall.proposals.subscribers",
+    "workhall.feedback.subscribers",
+    "workhall.contracts.subscribers",
 ]
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)

@@ -7,6 +7,7 @@ Tests use the defaults, which are the spec's numbers.
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -23,6 +24,8 @@ DEFAULT_FIXED_PRICE_TABLE: list[tuple[int | None, int]] = [
     (None, 16),
 ]
 DEFAULT_HOURLY_PRICE_TABLE: dict[str, int] = {"lt1m": 4, "1to3m": 8, "3to6m": 12, "gt6m": 16}
+# spec: marketplace.md §6.2 — the default freelancer service fee: flat 10%.
+DEFAULT_FEE_SCHEDULE: list[tuple[int | None, int]] = [(None, 1000)]
 
 
 class Settings(BaseSettings):
@@ -105,6 +108,55 @@ class Settings(BaseSettings):
     # --- payments (marketplace.md §6) --------------------------------------------------------
     client_fee_basis_points: int = 300
     milestone_min_cents: int = 500
+    # §6.2 freelancer service fee: tiers (exclusive upper bound of the pair's lifetime
+    # billings in cents, or None for the last tier; basis points). Default flat 10%;
+    # ``workhall.ledger.rules.SLIDING_2016`` is the 2016 sliding scale.
+    fee_schedule: list[tuple[int | None, int]] = Field(
+        default_factory=lambda: list(DEFAULT_FEE_SCHEDULE)
+    )
+    hourly_available_days_after_week: int = 10  # §5: available 10 days after the billed week
+    withdrawal_min_cents: int = 100  # spec is silent: no withdrawal under $1 (docs/payments.md)
+    withdrawal_max_cents: int = 100_000_000  # a sanity bound on one withdrawal ($1,000,000)
+    payout_methods_max: int = 10  # per user
+    payments_task_batch_size: int = 500  # payments matured per transaction by the worker
+    ledger_page_size: int = 50
+
+    # --- offers and contracts (marketplace.md §5; docs/contracts.md) -------------------------
+    offer_expiry_days: int = 14  # spec is silent: a pending offer lapses after this
+    offer_max_milestones: int = 20
+    milestone_max_cents: int = 100_000_000  # a sanity bound on one milestone ($1,000,000)
+    offer_hourly_rate_min_cents: int = 100
+    offer_hourly_rate_max_cents: int = 100_000
+    offer_weekly_limit_min_hours: int = 1
+    offer_weekly_limit_max_hours: int = 80
+    auto_approve_days: int = 14
+    security_hold_days: int = 5  # §6.3: released fixed-price money is pending this long
+    escrow_return_days: int = 7
+    contracts_task_batch_size: int = 200
+    # hourly contracts (§5 "Hourly"; docs/hourly.md)
+    hourly_dispute_weekday: int = 4  # §5: disputes until Friday (Monday = 0) of the invoicing week
+    hourly_dispute_time: time = time(23, 59, 59)  # … 23:59:59 UTC
+    hourly_minutes_step: int = 15  # time is logged in 15-minute blocks
+    hourly_charge_retry_hours: int = 24  # a declined invoice charge is retried this often
+    hourly_task_batch_size: int = 200
+    # --- disputes (marketplace.md §5; docs/disputes.md) ------------------------------------
+    dispute_window_days: int = 7  # §5: the freelancer may dispute within 7 days
+    dispute_answer_days: int = 5  # §5: the client has 5 days to answer
+    disputes_task_batch_size: int = 200
+    disputes_page_size: int = 50
+
+    # --- messages, notifications and feedback (marketplace.md §7, §8) -----------------------
+    message_max_length: int = 5000
+    messages_page_size: int = 50
+    threads_page_size: int = 50
+    message_email_min_gap_minutes: int = 15  # at most one email per thread and recipient
+    thread_open_days_after_end: int = 30  # a contract (or proposal) thread stays writable
+    notifications_page_size: int = 30
+    feedback_window_days: int = 14
+    feedback_comment_max_length: int = 5000
+    feedback_reason_max_length: int = 2000
+    feedback_page_size: int = 10
+    feedback_task_batch_size: int = 200
 
     # --- phone verification (trust.md §2.1) --------------------------------------------------
     otp_ttl_seconds: int = 600

@@ -33,6 +33,7 @@ def service_fee(prior_billings: int, release: int, schedule: FeeSchedule) -> Fee
     """
     if release < 0 or prior_billings < 0:
         raise ValueError("amounts are not negative")
+    check_schedule(schedule)
     exact = Fraction(0)
     start, end = prior_billings, prior_billings + release
     lower = 0
@@ -46,6 +47,18 @@ def service_fee(prior_billings: int, release: int, schedule: FeeSchedule) -> Fee
         lower = upper
     fee = round_half_up(exact)
     return FeeSplit(gross=release, fee=fee, net=release - fee)
+
+
+def check_schedule(schedule: FeeSchedule) -> None:
+    """A schedule's bounds rise, its last tier is unbounded, its rates are 0–100%: otherwise a
+    misconfigured operator setting would charge nothing above the last bound."""
+    if not schedule or schedule[-1][0] is not None:
+        raise ValueError("the last tier of a fee schedule has no upper bound")
+    bounds = [upper for upper, _ in schedule[:-1]]
+    if any(b is None or b <= 0 for b in bounds) or bounds != sorted(set(bounds)):  # type: ignore[type-var]
+        raise ValueError("fee schedule bounds are positive and rising")
+    if not all(0 <= bp <= 10_000 for _, bp in schedule):
+        raise ValueError("fee rates are 0–10,000 basis points")
 
 
 def client_fee(amount: int, basis_points: int = 300) -> int:

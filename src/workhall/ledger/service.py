@@ -76,6 +76,22 @@ def user_balances(session: Session, user_id: int) -> dict[str, int]:
     return out
 
 
+def lock_accounts(session: Session, accounts: Sequence[LedgerAccount]) -> None:
+    """Lock the accounts' rows in id order (``SELECT ... FOR UPDATE``), so two transactions
+    that move money on the same accounts run one after the other and never deadlock. SQLite's
+    writer lock (``BEGIN IMMEDIATE``) already serialises them. Locking twice is harmless."""
+    ids = sorted({acct.id for acct in accounts})
+    if ids:
+        session.execute(
+            select(LedgerAccount.id)
+            .where(LedgerAccount.id.in_(ids))
+            .order_by(LedgerAccount.id)
+            # NO KEY UPDATE: entries inserted earlier in either transaction hold KEY SHARE on
+            # their account, which a plain FOR UPDATE would wait on (a deadlock).
+            .with_for_update(key_share=True)
+        )
+
+
 @dataclass(frozen=True)
 class Leg:
     account: LedgerAccount
@@ -96,21 +112,25 @@ def post(
 ) -> LedgerTransaction:
     """Record one balanced transaction (marketplace.md §6.1).
 
-    Locks the touched accounts' rows in id order (``SELECT ... FOR UPDATE``; SQLite's writer
-    lock does the same), then refuses — writing nothing — a movement that would take any
-    account but ``processor_clearing`` below zero.
+    Locks the rows of the accounts money leaves (those that may not go negative) in id order
+    (``SELECT ... FOR UPDATE``; SQLite's writer lock does the same), then refuses — writing
+    nothing — a movement that would take any of them below zero. Accounts that only receive
+    money, and ``processor_clearing``, are not locked: no concurrent write can make them break
+    the invariant, and every transaction touches a platform account.
     """
     legs = [leg for leg in legs if leg.amount != 0]
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError(f"unbalanced ledger transaction {kind}: {[leg.amount for leg in legs]}")
     if not legs:
         raise ValueError("a ledger transaction moves money")
-    ids = sorted({leg.account.id for leg in legs})
-    session.execute(select(LedgerAccount.id).where(LedgerAccount.id.in_(ids)).with_for_update())
     change: dict[int, int] = {}
     for leg in legs:
         change[leg.account.id] = change.get(leg.account.id, 0) + leg.amount
     by_id = {leg.account.id: leg.account for leg in legs}
+    lock_accounts(
+        session,
+        [by_id[i] for i, d in change.items() if d < 0 and by_id[i].kind not in MAY_GO_NEGATIVE],
+    )
     for account_id, delta in change.items():
         acct = by_id[account_id]
         short = delta < 0 and acct.kind not in MAY_GO_NEGATIVE

@@ -1,0 +1,1 @@
+"""Offers and contracts: fixed-price milestones, escrow, ending, escrow returns (§5)."""

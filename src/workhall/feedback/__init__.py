@@ -1,0 +1,1 @@
+"""Double-blind feedback on ended contracts (marketplace.md §7)."""

@@ -1,0 +1,1 @@
+"""Message threads between a client and a freelancer (marketplace.md §8)."""
