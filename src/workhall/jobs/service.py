@@ -409,13 +409,19 @@ class ClientHistory:
 
 
 def client_spend_and_feedback(session: Session, client_id: int) -> ClientHistory:
-    """What a client has spent and the public feedback it gave, per contract.
+    """What a client has spent and the public feedback it gave, per contract: payments
+    released to freelancers on the client's contracts, counted gross (marketplace.md §6.2), and
+    the overall public score the client gave on each, once revealed (§7)."""
+    from workhall.feedback.queries import public_scores_given_by_client
+    from workhall.payments.queries import client_spent_by_contract
 
-    The contracts feature fills this in (payments released to freelancers on the client's
-    contracts, counted gross, marketplace.md §6.2; the overall public score the client gave on
-    each). Until contracts exist no client has spent anything or given feedback.
-    """
-    return ClientHistory()
+    spent = client_spent_by_contract(session, client_id)
+    stars = public_scores_given_by_client(session, client_id)
+    contracts = sorted(set(spent) | set(stars))
+    return ClientHistory(
+        total_spent_cents=sum(spent.values()),
+        feedback=tuple((stars.get(c), spent.get(c, 0)) for c in contracts),
+    )
 
 
 @dataclass(frozen=True)

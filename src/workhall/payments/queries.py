@@ -217,3 +217,14 @@ def ledger_lines(session: Session, user_id: int, page: int, size: int) -> Page[L
         for entry, txn, kind in rows
     ]
     return Page(items, page, _pages(total, size), total)
+
+
+def client_spent_by_contract(session: Session, client_id: int) -> dict[int, int]:
+    """Money released to freelancers on each of the client's contracts, gross (the payments
+    of marketplace.md §6.2) — the client screening card's "total spent" (§2)."""
+    rows = session.execute(
+        select(Payment.contract_id, func.sum(Payment.amount_cents))
+        .where(Payment.client_id == client_id)
+        .group_by(Payment.contract_id)
+    ).all()
+    return {int(contract_id): int(total or 0) for contract_id, total in rows}
