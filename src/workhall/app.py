@@ -34,6 +34,7 @@ API_ROUTERS = [
     "workhall.feedback.api",
     "workhall.contracts.api",
     "workhall.payments.api",
+    "workhall.disputes.api",
     "workhall.timesheets.api",
 ]
 PAGE_ROUTERS = [
@@ -48,6 +49,7 @@ PAGE_ROUTERS = [
     "workhall.feedback.pages",
     "workhall.contracts.pages",
     "workhall.payments.pages",
+    "workhall.disputes.pages",
     "workhall.timesheets.pages",
 ]
 

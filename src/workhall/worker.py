@@ -40,6 +40,7 @@ TASK_MODULES = [
     "workhall.feedback.tasks",
     "workhall.contracts.tasks",
     "workhall.payments.tasks",
+    "workhall.disputes.tasks",
     "workhall.timesheets.tasks",
 ]
 

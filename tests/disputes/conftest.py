@@ -32,11 +32,13 @@ class Case:
 
 
 def sent_back_twice(db: Session, settings: Settings, w: World, amount: int = 10_000) -> Case:
-    """A funded milestone the client sent back for changes a second time on its submission."""
+    """A funded milestone the client sent back for changes a second time (the contracts feature
+    counts the requests on a milestone's submission: submit, changes, resubmit, changes)."""
     contract, (m, *_) = hire(db, settings, w, amount)
     contracts.fund_milestone(db, settings, w.client, m.id)
     contracts.submit_work(db, settings, w.freelancer, m.id, "Here is the booking app.")
     contracts.request_changes(db, settings, w.client, m.id, "The colours are wrong.")
+    contracts.submit_work(db, settings, w.freelancer, m.id, "New colours, as asked.")
     contracts.request_changes(db, settings, w.client, m.id, "Still wrong, and the font too.")
     db.flush()
     return Case(w, contract, m)

@@ -64,6 +64,7 @@ def test_only_after_the_second_request_and_within_7_days(db, settings, world):
     contracts.request_changes(db, settings, world.client, m.id, "Once.")
     with pytest.raises(Conflict, match="second time"):
         service.file_dispute(db, settings, world.freelancer, reason="Unfair.", milestone_id=m.id)
+    contracts.submit_work(db, settings, world.freelancer, m.id, "Fixed.")
     contracts.request_changes(db, settings, world.client, m.id, "Twice.")
     clock.advance(7 * DAY)  # exactly 7 days after the second request: too late
     with pytest.raises(Conflict, match="7 days"):

@@ -12,7 +12,7 @@ FRIDAY_END = time(23, 59, 59)
 
 
 def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc,arg-type]
 
 
 # spec §5: "the billing week is Monday–Sunday UTC"
@@ -147,9 +147,7 @@ STARTED = date(2026, 11, 30)
 def test_date_problem(
     work_date: date, ended: date | None, now: datetime, problem: str | None
 ) -> None:
-    found = rules.date_problem(
-        work_date, today=now.date(), started=STARTED, ended=ended, now=now
-    )
+    found = rules.date_problem(work_date, today=now.date(), started=STARTED, ended=ended, now=now)
     assert (found is None) if problem is None else (found is not None and problem in found)
 
 

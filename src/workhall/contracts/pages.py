@@ -64,7 +64,7 @@ def contract_page(
             "message_max": MESSAGE_MAX,
             "reason_max": REASON_MAX,
             "link_max": LINK_MAX,
-            "fee_percent": settings.client_fee_basis_points / 100,
+            "fee_percent": f"{settings.client_fee_basis_points / 100:g}",
         },
     )
 

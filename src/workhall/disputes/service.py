@@ -12,6 +12,7 @@ the dispute out of its open state, under that row's lock.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select, update
@@ -149,6 +150,72 @@ def _held(session: Session, contract_id: int, milestones: list[Milestone]) -> li
     return [payments.escrow_balance(session, contract_id, milestone_id=m.id) for m in milestones]
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What the "Open a dispute" page shows before the freelancer files."""
+
+    contract: Contract
+    label: str
+    at_stake_cents: int
+    problem: str | None  # why it cannot be disputed now, or None
+    deadline: datetime | None  # the end of the window to dispute
+
+
+def preview(
+    session: Session,
+    settings: Settings,
+    freelancer: User,
+    *,
+    milestone_id: int | None = None,
+    escrow_return_id: int | None = None,
+) -> Preview:
+    """Read-only eligibility of a subject for its freelancer (404 for anyone else, 403 for the
+    client). Locks nothing; filing checks again under the locks."""
+    _open_key(milestone_id, escrow_return_id)
+    now = utcnow()
+    contract: Contract | None = None
+    milestone = session.get(Milestone, milestone_id) if milestone_id else None
+    request = session.get(EscrowReturn, escrow_return_id) if escrow_return_id else None
+    subject = milestone or request
+    if subject is not None:
+        contract = session.get(Contract, subject.contract_id)
+    if contract is None or freelancer.id not in contract.party_ids():
+        raise NotFound("There is no such milestone or escrow-return request.")
+    if freelancer.id != contract.freelancer_id:
+        raise Forbidden("Only the freelancer of this contract can open a dispute.")
+    if milestone is not None:
+        why = rules.milestone_dispute_problem(
+            status=milestone.status,
+            changes_requested_count=milestone.changes_requested_count,
+            changes_requested_at=milestone.changes_requested_at,
+            under_escrow_return=milestone.escrow_return_id is not None,
+            now=now,
+            window_days=settings.dispute_window_days,
+        )
+        at_stake = payments.escrow_balance(session, contract.id, milestone_id=milestone.id)
+        label = milestone_label(milestone).capitalize()
+        deadline = (
+            rules.window_closes(milestone.changes_requested_at, settings.dispute_window_days)
+            if milestone.changes_requested_at
+            else None
+        )
+    else:
+        assert request is not None
+        why = rules.escrow_return_dispute_problem(
+            status=request.status, respond_by=request.respond_by, now=now
+        )
+        at_stake = sum(_held(session, contract.id, _covered(session, request.id, lock=False)))
+        label = "The client's request for the escrow back"
+        deadline = request.respond_by
+    if why is None and open_dispute_for(
+        session, milestone_id=milestone_id, escrow_return_id=escrow_return_id
+    ):
+        why = "This is already under dispute."
+    if why is None and at_stake <= 0:
+        why = "No escrow is held for this."
+    return Preview(contract, label, at_stake, why, deadline)
+
+
 def file_dispute(
     session: Session,
     settings: Settings,
@@ -247,6 +314,7 @@ def file_dispute(
         link(dispute),
         email=False,
     )
+    session.flush()
     return dispute
 
 
@@ -297,6 +365,7 @@ def answer_dispute(
         link(dispute),
         email=False,
     )
+    session.flush()
     return dispute
 
 
@@ -400,7 +469,6 @@ def _settle(
         request.resolved_at = now
     dispute.freelancer_cents = to_freelancer
     dispute.client_cents = to_client
-    dispute.decided_at = now
     dispute.open_key = None
     contract = session.get(Contract, dispute.contract_id)
     assert contract is not None
@@ -414,6 +482,7 @@ def _settle(
         f"{format_cents(to_freelancer)} to the freelancer, {format_cents(to_client)} to the "
         "client",
     )
+    session.flush()
 
 
 def _notify_decision(session: Session, dispute: Dispute, why: str) -> None:
@@ -456,6 +525,7 @@ def decide_dispute(
         raise Unprocessable(split, field="amounts", escrow_cents=at_stake)
     dispute.status = "decided"
     dispute.outcome = outcome
+    dispute.decided_at = utcnow()
     dispute.decided_by_id = agent.id
     dispute.notes = text
     _settle(session, settings, dispute, *split)
