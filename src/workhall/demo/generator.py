@@ -30,15 +30,21 @@ from workhall.core.errors import Conflict
 from workhall.core.security import hash_password
 from workhall.core.settings import Settings
 from workhall.demo import content
+from workhall.demo import contracts as demo_contracts
 from workhall.jobs import service as jobs
 from workhall.jobs.rules import JobDraft
+from workhall.payments.availability import mature_due_payments
 from workhall.payments.provider import get_provider
 from workhall.proposals import service as proposals
 
 DEMO_PASSWORD = "workhall-demo-2026"
-N_FREELANCERS = 220
-N_CLIENTS = 60
-N_JOBS = 340
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    freelancers: int = 220
+    clients: int = 60
+    jobs: int = 340
 
 
 class DemoRefused(Exception):
@@ -51,6 +57,7 @@ class Demo:
     settings: Settings
     now: datetime
     password_hash: str
+    size: DemoSize = field(default_factory=DemoSize)
     freelancers: list[User] = field(default_factory=list)
     freelancer_category: dict[int, str] = field(default_factory=dict)
     clients: list[User] = field(default_factory=list)
@@ -64,16 +71,28 @@ class Demo:
 
 
 def run_demo(
-    database: Database, settings: Settings, *, seed: int, if_empty: bool, console: Console
-) -> None:
+    database: Database,
+    settings: Settings,
+    *,
+    seed: int,
+    if_empty: bool,
+    console: Console,
+    size: DemoSize | None = None,
+) -> Demo | None:
     with database.unit_of_work(write=False) as session:
         has_users = session.scalar(select(User.id).limit(1)) is not None
     if has_users and if_empty:
         console.print("The database already has users: demo data not loaded.")
-        return
+        return None
     if has_users:
         raise DemoRefused("the database already has users; run `workhall demo` on an empty one")
-    demo = Demo(random.Random(seed), settings, clock.utcnow(), hash_password(DEMO_PASSWORD))
+    demo = Demo(
+        random.Random(seed),
+        settings,
+        clock.utcnow(),
+        hash_password(DEMO_PASSWORD),
+        size or DemoSize(),
+    )
     try:
         with (
             Progress(console=console, transient=True) as progress,
@@ -83,24 +102,27 @@ def run_demo(
     finally:
         clock.set_now(None)
     _print_logins(database, demo, console)
+    return demo
 
 
 def _build(session: Session, demo: Demo, progress: Progress) -> None:
-    task = progress.add_task("Staff and clients", total=N_CLIENTS + 3)
+    task = progress.add_task("Staff and clients", total=demo.size.clients + 3)
     _staff(session, demo)
-    for i in range(N_CLIENTS):
+    for i in range(demo.size.clients):
         _client(session, demo, i)
         progress.advance(task)
-    task = progress.add_task("Freelancers", total=N_FREELANCERS)
-    for i in range(N_FREELANCERS):
+    task = progress.add_task("Freelancers", total=demo.size.freelancers)
+    for i in range(demo.size.freelancers):
         _freelancer(session, demo, i)
         progress.advance(task)
-    task = progress.add_task("Jobs and proposals", total=N_JOBS)
-    for i in range(N_JOBS):
+    task = progress.add_task("Jobs and proposals", total=demo.size.jobs)
+    for i in range(demo.size.jobs):
         _job(session, demo, i)
         progress.advance(task)
     demo.at(demo.now)
     demo.bump("expired", jobs.expire_due_jobs(session, demo.settings) or 0)
+    # Released money past its security hold becomes available, as the worker would do.
+    demo.bump("payments available", mature_due_payments(session, demo.now, limit=100_000)[1])
 
 
 def _sign_up(
@@ -357,16 +379,21 @@ def _job(session: Session, demo: Demo, i: int) -> None:
         submitted.append(result.proposal.id)
         demo.bump("proposals")
     # The client reads some proposals, shortlists and declines a few.
+    shortlisted: list[tuple[int, datetime]] = []
     for proposal_id in submitted:
         roll = rng.random()
         if roll < 0.55 and when < demo.now:
-            demo.at(min(demo.now, when + timedelta(hours=rng.randint(1, 48))))
+            seen = min(demo.now, when + timedelta(hours=rng.randint(1, 48)))
+            demo.at(seen)
             proposals.view_proposal(session, client, proposal_id, settings)
             if roll < 0.15:
                 proposals.shortlist(session, client, proposal_id, settings)
+                shortlisted.append((proposal_id, seen))
             elif roll < 0.3:
                 proposals.decline(session, settings, client, proposal_id)
-    if i >= 6 and rng.random() < 0.06 and not job.first_hire_at:
+    if shortlisted and (i < 3 or rng.random() < 0.45):
+        demo_contracts.hire(session, demo, client, job, *shortlisted[0])
+    elif i >= 6 and rng.random() < 0.06 and not job.first_hire_at:
         demo.at(min(demo.now, posted + timedelta(days=rng.uniform(1, 5))))
         jobs.cancel_job(session, settings, client, job.id)
         demo.bump("cancelled")
