@@ -70,6 +70,13 @@ def _date(text: str) -> date:
         raise Unprocessable("Pick the day you worked.", field="work_date") from None
 
 
+def _role(user: User, contract: Contract) -> str:
+    """The viewer's side; staff who may read the contract only look."""
+    if user.id == contract.freelancer_id:
+        return "freelancer"
+    return "client" if user.id == contract.client_id else "staff"
+
+
 def _timesheet_context(
     db: Session, settings: Settings, user: User, contract: Contract
 ) -> dict[str, Any]:
@@ -85,7 +92,7 @@ def _timesheet_context(
     )
     return {
         "c": contract,
-        "role": "freelancer" if user.id == contract.freelancer_id else "client",
+        "role": _role(user, contract),
         "monday": monday,
         "sunday": monday + timedelta(days=6),
         "entries": service.entries_of(db, contract.id, monday),
@@ -209,7 +216,7 @@ def invoices_page(
         "timesheets/invoices.html",
         {
             "c": contract,
-            "role": "freelancer" if user.id == contract.freelancer_id else "client",
+            "role": _role(user, contract),
             "invoices": service.invoices_of(db, contract.id),
             "can_dispute": lambda i: rules.can_dispute(i.status, now, i.dispute_by),
             "fmt": rules.format_minutes,
