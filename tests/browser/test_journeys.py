@@ -3,7 +3,13 @@
 A client signs up, confirms the email from the development mailbox, verifies a phone with the
 code from the development SMS log and posts a job; a freelancer signs up the same way, fills in
 a profile, finds the job by searching, sees the client's card and the Connects price, and sends
-a proposal; the client reviews it (the freelancer sees it viewed) and shortlists it.
+a proposal; the client reviews it (the freelancer sees it viewed) and shortlists it. The client
+then writes about the proposal and the freelancer answers; the client verifies a card, makes a
+fixed-price offer of one milestone, the freelancer accepts, the client funds the milestone (the
+amount plus the 3% processing fee), the freelancer submits the work, the client approves it and
+ends the contract; both leave double-blind feedback, revealed once both have submitted; the
+freelancer's earnings show the payment pending, net of the 10% service fee, and the public
+profile shows the review.
 
 One test, because each step builds on the last and ``make test`` spreads tests over processes;
 the steps are functions, every step asserts what the person sees and saves a screenshot.
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -29,7 +36,9 @@ if CHROMIUM is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="the browser tests need Playwright")
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
+
+from workhall.feedback.rules import CRITERIA_LABELS
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +50,25 @@ BUDGET_DOLLARS = "500"
 PRICE = 4
 # spec: marketplace.md §4.1 — a new freelancer on the Basic plan gets 10 Connects.
 SIGNUP_CONNECTS = 10
+
+QUESTION = "Hi Felix, could you also export the daily bookings as CSV?"
+ANSWER = "Yes, a CSV export per day and per guide is easy to add, within the same price."
+CONTRACT_TITLE = "Lighthouse booking dashboard"
+MILESTONE_TITLE = "Dashboard with tests and deployment guide"
+MILESTONE_DOLLARS = "400"
+# spec: marketplace.md §6.2 — the client pays a 3% processing fee on top of each funding; the
+# freelancer's service fee is 10%, taken when the payment is released.
+MILESTONE = "$400.00"
+CLIENT_FEE = "$12.00"
+CHARGE = "$412.00"
+SERVICE_FEE = "$40.00"
+NET = "$360.00"
+SUBMISSION = "The dashboard is live on the staging server; tests pass and the guide is in docs/."
+CLIENT_REVIEW = "Clear, fast and well tested. Felix explained every step."
+FREELANCER_REVIEW = "Clara answered quickly and paid on time. A pleasure."
+# The form's field names: the client rates the freelancer and the freelancer the client.
+CLIENT_CRITERIA = tuple(name for name, _ in CRITERIA_LABELS["client"])
+FREELANCER_CRITERIA = tuple(name for name, _ in CRITERIA_LABELS["freelancer"])
 
 
 @dataclass(frozen=True)
@@ -133,7 +161,7 @@ def verify_phone(page: Page, person: Person) -> None:
     )
 
 
-def test_client_posts_freelancer_proposes_client_shortlists(visitor: OpenVisitor) -> None:
+def test_post_propose_message_hire_fund_approve_review(visitor: OpenVisitor) -> None:
     # --- the client -------------------------------------------------------------------------
     client: Visitor = visitor()
     cp = client.page
@@ -333,3 +361,281 @@ def test_client_posts_freelancer_proposes_client_shortlists(visitor: OpenVisitor
     expect(fp.locator("main .badge").first).to_have_text("Shortlisted")
     client.watch.assert_clean("client reviews and shortlists")
     freelancer.watch.assert_clean("freelancer sees the proposal viewed and shortlisted")
+
+    # --- a conversation on the proposal, then the hire ------------------------------------------
+    talk_before_hiring(client, freelancer, proposal_id)
+    contract_id = hire_fund_approve(client, freelancer, proposal_id)
+    leave_feedback_both_ways(client, freelancer, contract_id)
+
+
+def accept_dialogs(page: Page) -> list[str]:
+    """Accept every ``confirm()`` the page asks (Playwright dismisses them by default), keeping
+    the questions so the test can check what the person was asked to confirm."""
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    return asked
+
+
+def talk_before_hiring(client: Visitor, freelancer: Visitor, proposal_id: int) -> None:
+    """The client writes first about the proposal; the freelancer reads it and answers
+    (marketplace.md §8)."""
+    cp, fp = client.page, freelancer.page
+    cp.goto(f"/proposals/{proposal_id}")
+    cp.get_by_role("link", name="Message", exact=True).click()
+    expect(cp).to_have_url(re.compile(f"/proposals/{proposal_id}/messages$"))
+    expect(cp.get_by_role("heading", level=1)).to_have_text(f"Message {FREELANCER.name}")
+    cp.get_by_label("Your message").fill(QUESTION)
+    screenshot(cp, "19-client-first-message")
+    cp.get_by_role("button", name="Send", exact=True).click()
+    expect(cp).to_have_url(re.compile(r"/messages/\d+(#m-\d+)?$"))
+    found = re.search(r"/messages/(\d+)", cp.url)
+    assert found, cp.url
+    thread_id = int(found.group(1))
+    expect(cp.locator("main")).to_contain_text("Message sent.")
+    mine = cp.locator("#message-list article.wh-msg-mine")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text(QUESTION)
+    client.watch.assert_clean("client messages the freelancer")
+
+    main_menu = fp.get_by_role("navigation", name="Main")
+    main_menu.get_by_role("link", name=re.compile("^Messages")).click()
+    expect(fp).to_have_url(re.compile("/messages$"))
+    conversation = fp.get_by_role("navigation", name="Conversations").get_by_role("link")
+    expect(conversation).to_have_count(1)
+    expect(conversation).to_contain_text(CLIENT.name)
+    expect(conversation).to_contain_text(f"Proposal · {JOB_TITLE}")
+    expect(conversation).to_contain_text("1 unread")
+    screenshot(fp, "20-freelancer-inbox")
+    conversation.click()
+    expect(fp).to_have_url(re.compile(f"/messages/{thread_id}$"))
+    theirs = fp.locator("#message-list article.wh-msg").filter(has_text=QUESTION)
+    expect(theirs).to_contain_text(CLIENT.name)
+    fp.get_by_label("Your message").fill(ANSWER)
+    fp.get_by_role("button", name="Send", exact=True).click()  # htmx appends the reply in place
+    expect(fp.locator("#message-list article.wh-msg-mine")).to_contain_text(ANSWER)
+    expect(fp.get_by_label("Your message")).to_have_value("")
+    screenshot(fp, "21-freelancer-replied")
+    freelancer.watch.assert_clean("freelancer reads and replies")
+
+    cp.reload()
+    reply = cp.locator("#message-list article.wh-msg").filter(has_text=ANSWER)
+    expect(reply).to_contain_text(FREELANCER.name)
+    screenshot(cp, "22-client-reads-reply")
+    client.watch.assert_clean("client reads the reply")
+
+
+def hire_fund_approve(client: Visitor, freelancer: Visitor, proposal_id: int) -> int:
+    """Card, offer, acceptance, escrow, submission, approval; returns the contract's id."""
+    cp, fp = client.page, freelancer.page
+    client_asked = accept_dialogs(cp)
+    freelancer_asked = accept_dialogs(fp)
+
+    # spec: trust.md — a verified payment method, checked with the (test) provider.
+    cp.goto("/settings/profile")
+    payment = cp.get_by_role("region", name="Payment method")
+    payment.get_by_label("Card number").fill("4242 4242 4242 4242")
+    payment.get_by_label("Month").select_option("12")
+    payment.get_by_label("Year").select_option(index=2)  # two years ahead: in the future
+    payment.get_by_label("CVC").fill("123")
+    payment.get_by_role("button", name="Verify card").click()
+    expect(cp).to_have_url(re.compile("/settings/profile(#payment)?$"))
+    expect(cp.locator("main")).to_contain_text("Payment method verified.")
+    expect(payment).to_contain_text("Payment method verified — card ending in 4242")
+    screenshot(cp, "23-client-card-verified")
+    client.watch.assert_clean("client adds a card")
+
+    cp.goto(f"/proposals/{proposal_id}")
+    cp.get_by_role("link", name="Hire · Make an offer").click()
+    expect(cp).to_have_url(re.compile(rf"/offers/new\?proposal={proposal_id}$"))
+    expect(cp.get_by_role("heading", level=1)).to_have_text(f"Make an offer to {FREELANCER.name}")
+    expect(cp.locator("main")).to_contain_text("(bid $450.00)")
+    expect(cp.get_by_label("Fixed price, paid by milestone")).to_be_checked()
+    cp.get_by_label("Contract title").fill(CONTRACT_TITLE)
+    cp.get_by_label("Description of the work").fill(
+        "The bookings dashboard as proposed: daily bookings, guides on duty, refunds."
+    )
+    cp.get_by_label("Milestone title").fill(MILESTONE_TITLE)
+    cp.get_by_label("Amount (USD)").fill(MILESTONE_DOLLARS)
+    cp.get_by_label("Due date").fill((date.today() + timedelta(days=30)).isoformat())
+    expect(cp.locator("#milestones-total")).to_have_text(MILESTONE)
+    screenshot(cp, "24-client-offer-form")
+    cp.get_by_role("button", name="Send offer").click()
+
+    expect(cp).to_have_url(re.compile(r"/offers/\d+$"))
+    expect(cp.locator("main")).to_contain_text(f"Offer sent to {FREELANCER.name}.")
+    expect(cp.get_by_role("heading", level=1)).to_have_text(CONTRACT_TITLE)
+    expect(cp.locator("main .badge").first).to_have_text("Pending")
+    expect(cp.locator("main")).to_contain_text(f"Fixed price · {MILESTONE}")
+    expect(cp.get_by_role("row").filter(has_text=MILESTONE_TITLE)).to_contain_text(MILESTONE)
+    screenshot(cp, "25-client-offer-sent")
+    client.watch.assert_clean("client sends an offer")
+
+    fp.get_by_role("navigation", name="Main").get_by_role("link", name="Offers").click()
+    offer = fp.locator("main .card").filter(has_text=CONTRACT_TITLE)
+    expect(offer).to_have_count(1)
+    expect(offer).to_contain_text(f"From {CLIENT.name} · {JOB_TITLE}")
+    expect(offer).to_contain_text(f"Fixed price · {MILESTONE} · 1 milestone")
+    expect(offer.locator(".badge")).to_have_text("Pending")
+    screenshot(fp, "26-freelancer-offers")
+    offer.get_by_role("button", name="Accept", exact=True).click()
+    expect(fp).to_have_url(re.compile(r"/contracts/\d+$"))
+    assert freelancer_asked[-1] == "Accept this offer and start the contract?"
+    contract_id = int(fp.url.rsplit("/", 1)[1])
+    expect(fp.locator("main")).to_contain_text("Offer accepted — your contract has started.")
+    expect(fp.get_by_role("heading", level=1)).to_have_text(CONTRACT_TITLE)
+    milestone = fp.locator("article[aria-labelledby^='m-']").filter(has_text=MILESTONE_TITLE)
+    expect(milestone.locator(".badge")).to_have_text("Not funded")
+    screenshot(fp, "27-freelancer-contract-started")
+    freelancer.watch.assert_clean("freelancer accepts the offer")
+
+    # spec: marketplace.md §6.2 — the client pays the milestone plus a 3% processing fee.
+    cp.goto(f"/contracts/{contract_id}")
+    milestone = cp.locator("article[aria-labelledby^='m-']").filter(has_text=MILESTONE_TITLE)
+    expect(milestone.locator(".badge")).to_have_text("Not funded")
+    expect(milestone).to_contain_text(
+        f"Charges {CHARGE} to the card ending 4242: {MILESTONE} + {CLIENT_FEE} (3% processing fee)."
+    )
+    screenshot(cp, "28-client-contract-to-fund")
+    milestone.get_by_role("button", name=f"Fund {MILESTONE}").click()
+    expect(cp.locator("main")).to_contain_text(f"Milestone funded: {MILESTONE} in escrow.")
+    assert client_asked[-1] == (
+        f"Charge {CHARGE} ({MILESTONE} + {CLIENT_FEE} fee) to your card ending 4242?"
+    )
+    expect(milestone.locator(".badge")).to_have_text("Funded")
+    escrow = cp.get_by_role("region", name="Escrow")
+    expect(term(escrow, "In escrow now")).to_have_text(MILESTONE)
+    expect(term(escrow, "Funded so far")).to_have_text(MILESTONE)
+    screenshot(cp, "29-client-funded")
+    client.watch.assert_clean("client funds the milestone")
+
+    fp.reload()
+    milestone = fp.locator("article[aria-labelledby^='m-']").filter(has_text=MILESTONE_TITLE)
+    expect(milestone.locator(".badge")).to_have_text("Funded")
+    milestone.locator("summary").filter(has_text="Submit work").click()
+    milestone.get_by_label("Message to the client").fill(SUBMISSION)
+    milestone.get_by_label("Link to the work (optional)").fill("https://example.com/dashboard")
+    milestone.get_by_role("button", name="Submit", exact=True).click()
+    expect(fp.locator("main")).to_contain_text("Work submitted. The client has been notified.")
+    expect(milestone.locator(".badge")).to_have_text("Submitted")
+    expect(milestone).to_contain_text(SUBMISSION)
+    expect(milestone).to_contain_text("Approved automatically on")
+    screenshot(fp, "30-freelancer-submitted")
+    freelancer.watch.assert_clean("freelancer submits the work")
+
+    cp.reload()
+    milestone = cp.locator("article[aria-labelledby^='m-']").filter(has_text=MILESTONE_TITLE)
+    expect(milestone.locator(".badge")).to_have_text("Submitted")
+    expect(milestone).to_contain_text(SUBMISSION)
+    expect(milestone).to_contain_text("Approve it or request changes before")
+    milestone.get_by_role("button", name="Approve & release").click()
+    expect(cp.locator("main")).to_contain_text(f"Approved: {MILESTONE} released.")
+    assert client_asked[-1] == f"Approve and release {MILESTONE} to {FREELANCER.name}?"
+    expect(milestone.locator(".badge")).to_have_text("Approved")
+    expect(term(escrow, "In escrow now")).to_have_text("$0.00")
+    expect(term(escrow, "Released")).to_have_text(MILESTONE)
+    screenshot(cp, "31-client-approved")
+
+    cp.get_by_label(f"Reason (optional, shown to {FREELANCER.name})").fill("Delivered, thank you.")
+    cp.get_by_role("button", name="End contract").click()
+    expect(cp.locator("main")).to_contain_text("The contract has ended.")
+    assert client_asked[-1] == "End this contract? This cannot be undone."
+    expect(cp.locator("main .alert-secondary")).to_contain_text(
+        f"by {CLIENT.name}. Reason: Delivered, thank you."
+    )
+    expect(cp.get_by_role("button", name="End contract")).to_have_count(0)
+    screenshot(cp, "32-client-contract-ended")
+    client.watch.assert_clean("client approves and ends the contract")
+    return contract_id
+
+
+def rate(page: Page, criteria: tuple[str, ...], likelihood: int, comment: str) -> None:
+    """Five stars on every criterion, the private 0–10 answer and a public comment."""
+    for name in criteria:
+        page.locator(f"label[for='score_{name}_5']").click()
+    page.locator(f"label[for='likelihood_{likelihood}']").click()
+    page.get_by_label("Comment").fill(comment)
+
+
+def leave_feedback_both_ways(client: Visitor, freelancer: Visitor, contract_id: int) -> None:
+    """Double-blind feedback, revealed once both have submitted (marketplace.md §7); then the
+    freelancer's earnings and public profile."""
+    cp, fp = client.page, freelancer.page
+    cp.get_by_role("link", name="Feedback", exact=True).click()
+    expect(cp).to_have_url(re.compile(f"/contracts/{contract_id}/feedback$"))
+    expect(cp.get_by_role("heading", level=1)).to_have_text(f"Feedback with {FREELANCER.name}")
+    rate(cp, CLIENT_CRITERIA, 9, CLIENT_REVIEW)
+    cp.get_by_label("Reason for ending the contract").select_option("completed")
+    screenshot(cp, "33-client-feedback-form")
+    cp.get_by_role("button", name="Submit feedback").click()
+    expect(cp.locator("main")).to_contain_text(
+        "Feedback saved. It stays hidden until you both submit or the window ends."
+    )
+    expect(cp.locator("main")).to_contain_text(f"{FREELANCER.name}: not submitted yet")
+    client.watch.assert_clean("client leaves feedback")
+
+    fp.goto(f"/contracts/{contract_id}")
+    expect(fp.locator("main .alert-secondary")).to_contain_text(f"by {CLIENT.name}.")
+    fp.get_by_role("link", name="Feedback", exact=True).click()
+    # The client's feedback stays hidden until the freelancer submits theirs.
+    expect(fp.locator("main")).not_to_contain_text(CLIENT_REVIEW)
+    expect(fp.locator("main")).to_contain_text(f"{CLIENT.name}: submitted")
+    rate(fp, FREELANCER_CRITERIA, 10, FREELANCER_REVIEW)
+    screenshot(fp, "34-freelancer-feedback-form")
+    fp.get_by_role("button", name="Submit feedback").click()
+    expect(fp.locator("main")).to_contain_text(
+        "Feedback submitted. You can both see each other's feedback now."
+    )
+    theirs = fp.get_by_role("region", name=f"{CLIENT.name}'s feedback on you")
+    expect(theirs).to_contain_text(CLIENT_REVIEW)
+    expect(theirs).to_contain_text("Revealed")
+    expect(theirs).to_contain_text("5.00")
+    screenshot(fp, "35-freelancer-feedback-revealed")
+    freelancer.watch.assert_clean("freelancer leaves feedback and reads the client's")
+
+    cp.reload()
+    theirs = cp.get_by_role("region", name=f"{FREELANCER.name}'s feedback on you")
+    expect(theirs).to_contain_text(FREELANCER_REVIEW)
+    expect(theirs).to_contain_text("Revealed")
+    screenshot(cp, "36-client-feedback-revealed")
+    client.watch.assert_clean("client reads the freelancer's feedback")
+
+    # spec: marketplace.md §6.2–6.3 — 10% service fee; fixed-price pay pending for 5 days.
+    fp.goto("/earnings")
+    expect(fp.locator("#pending-balance")).to_have_text(NET)
+    expect(fp.locator("#available-balance")).to_have_text("$0.00")
+    pending = (
+        fp.get_by_role("region", name="Pending")
+        .get_by_role("row")
+        .filter(has_text=f"Contract #{contract_id}")
+    )
+    expect(pending).to_have_count(1)
+    expect(pending.get_by_role("cell").nth(2)).to_have_text(NET)
+    available_on = pending.get_by_role("cell").nth(3).inner_text()
+    expected = {(datetime.now(UTC) + timedelta(days=days)).strftime("%b %d, %Y") for days in (4, 5)}
+    assert any(available_on.startswith(day) for day in expected), available_on
+    received = (
+        fp.get_by_role("region", name="Payments received")
+        .get_by_role("row")
+        .filter(has_text=f"Contract #{contract_id}")
+    )
+    expect(received.get_by_role("cell").nth(2)).to_have_text(MILESTONE)
+    expect(received.get_by_role("cell").nth(3)).to_have_text(f"−{SERVICE_FEE}")
+    expect(received.get_by_role("cell").nth(4)).to_have_text(NET)
+    expect(received.get_by_role("cell").nth(5)).to_have_text("Pending")
+    screenshot(fp, "37-freelancer-earnings")
+
+    fp.get_by_role("button", name=re.compile(FREELANCER.name)).click()
+    fp.get_by_role("link", name="My profile").click()
+    expect(fp).to_have_url(re.compile(r"/u/[\w-]+$"))
+    reviews = fp.get_by_role("region", name="Reviews")
+    expect(reviews).to_contain_text("1 review")
+    review = reviews.locator("article").filter(has_text=CONTRACT_TITLE)
+    expect(review).to_contain_text(f"“{CLIENT_REVIEW}”")
+    expect(review).to_contain_text("5.00")
+    screenshot(fp, "38-freelancer-public-profile")
+    freelancer.watch.assert_clean("freelancer's earnings and profile")

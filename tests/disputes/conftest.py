@@ -19,6 +19,7 @@ from workhall.core import clock
 from workhall.core.settings import Settings
 from workhall.disputes import service
 from workhall.disputes.models import Dispute
+from workhall.disputes.service import Subject
 from workhall.ledger import service as ledger
 
 __all__ = ["T0", "Case", "balances", "file_on_milestone"]
@@ -57,7 +58,11 @@ def case(db: Session, settings: Settings, world: World) -> Case:
 
 def file_on_milestone(db: Session, settings: Settings, c: Case) -> Dispute:
     return service.file_dispute(
-        db, settings, c.w.freelancer, reason="I did what the job asked.", milestone_id=c.milestone.id
+        db,
+        settings,
+        c.w.freelancer,
+        Subject(milestone_id=c.milestone.id),
+        "I did what the job asked.",
     )
 
 

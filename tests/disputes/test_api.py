@@ -148,7 +148,9 @@ def test_bad_filing_is_422(db, settings, client, case, body):
 
 def test_unknown_and_ineligible_subjects(db, settings, client, case):
     w = case.w
-    r = client.post("/api/v1/disputes", json={"milestone_id": 999_999, "reason": REASON}, headers=w.fh)
+    r = client.post(
+        "/api/v1/disputes", json={"milestone_id": 999_999, "reason": REASON}, headers=w.fh
+    )
     problem(r, 404)
     clock.set_now(T0 + 8 * timedelta(days=1))
     r = client.post(

@@ -142,3 +142,20 @@ def test_agent_bad_amount_text(db, settings, client, case, answered, agent):
     assert r.status_code == 400 and "dollars" in r.text
     db.refresh(answered)
     assert answered.status == "in_mediation"
+
+
+def test_bad_subject_urls_are_4xx(db, settings, client, case):
+    sign_in_browser(client, db, settings, case.w.freelancer)
+    assert client.get("/disputes/new").status_code == 422
+    assert client.get("/disputes/new?milestone=abc").status_code == 400
+    assert client.get("/disputes/new?milestone=0").status_code == 404
+    assert client.get(f"/disputes/new?milestone={case.milestone.id}&invoice=1").status_code == 422
+    assert client.get("/disputes/999999").status_code == 404
+
+
+def test_freelancer_cannot_answer_on_the_page(db, settings, client, case, disputed):
+    csrf = sign_in_browser(client, db, settings, case.w.freelancer)
+    r = client.post(f"/disputes/{disputed.id}/answer", data={"csrf_token": csrf, "answer": "Me"})
+    assert r.status_code == 403
+    db.refresh(disputed)
+    assert disputed.status == "awaiting_client" and disputed.answer == ""

@@ -16,6 +16,7 @@ from workhall.core import clock
 from workhall.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from workhall.disputes import service, tasks
 from workhall.disputes.models import Dispute
+from workhall.disputes.service import Subject
 from workhall.ledger import service as ledger
 from workhall.notifications.models import Notification
 from workhall.payments.models import Payment
@@ -63,31 +64,31 @@ def test_only_after_the_second_request_and_within_7_days(db, settings, world):
     contracts.submit_work(db, settings, world.freelancer, m.id, "Done.")
     contracts.request_changes(db, settings, world.client, m.id, "Once.")
     with pytest.raises(Conflict, match="second time"):
-        service.file_dispute(db, settings, world.freelancer, reason="Unfair.", milestone_id=m.id)
+        service.file_dispute(db, settings, world.freelancer, Subject(milestone_id=m.id), "Unfair.")
     contracts.submit_work(db, settings, world.freelancer, m.id, "Fixed.")
     contracts.request_changes(db, settings, world.client, m.id, "Twice.")
     clock.advance(7 * DAY)  # exactly 7 days after the second request: too late
     with pytest.raises(Conflict, match="7 days"):
-        service.file_dispute(db, settings, world.freelancer, reason="Unfair.", milestone_id=m.id)
+        service.file_dispute(db, settings, world.freelancer, Subject(milestone_id=m.id), "Unfair.")
     clock.advance(-timedelta(seconds=1))  # one second before: still in time
-    d = service.file_dispute(db, settings, world.freelancer, reason="Unfair.", milestone_id=m.id)
+    d = service.file_dispute(db, settings, world.freelancer, Subject(milestone_id=m.id), "Unfair.")
     assert d.status == "awaiting_client"
 
 
 def test_only_the_freelancer_files(db, settings, case, agent):
     with pytest.raises(Forbidden):
         service.file_dispute(
-            db, settings, case.w.client, reason="x", milestone_id=case.milestone.id
+            db, settings, case.w.client, Subject(milestone_id=case.milestone.id), "x"
         )
     with pytest.raises(NotFound):
-        service.file_dispute(db, settings, agent, reason="x", milestone_id=case.milestone.id)
+        service.file_dispute(db, settings, agent, Subject(milestone_id=case.milestone.id), "x")
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 5001])
 def test_bad_reason_stores_nothing(db, settings, case, reason):
     with pytest.raises(Unprocessable):
         service.file_dispute(
-            db, settings, case.w.freelancer, reason=reason, milestone_id=case.milestone.id
+            db, settings, case.w.freelancer, Subject(milestone_id=case.milestone.id), reason
         )
     assert db.scalar(select(func.count()).select_from(Dispute)) == 0
 
@@ -230,7 +231,11 @@ def test_messages_from_parties_and_agent(db, settings, case, disputed, agent, su
 def test_disputing_an_escrow_return_freezes_its_timeout(db, settings, return_case):
     rc = return_case
     d = service.file_dispute(
-        db, settings, rc.w.freelancer, reason="The work was delivered.", escrow_return_id=rc.request.id
+        db,
+        settings,
+        rc.w.freelancer,
+        Subject(escrow_return_id=rc.request.id),
+        "The work was delivered.",
     )
     db.refresh(rc.request)
     assert rc.request.status == "disputed" and rc.request.dispute_id == d.id
@@ -246,7 +251,11 @@ def test_disputing_an_escrow_return_freezes_its_timeout(db, settings, return_cas
 def test_escrow_return_split_across_milestones(db, settings, return_case, agent):
     rc = return_case
     d = service.file_dispute(
-        db, settings, rc.w.freelancer, reason="Part two was delivered.", escrow_return_id=rc.request.id
+        db,
+        settings,
+        rc.w.freelancer,
+        Subject(escrow_return_id=rc.request.id),
+        "Part two was delivered.",
     )
     service.answer_dispute(db, settings, rc.w.client, d.id, "Nothing was delivered.")
     service.decide_dispute(
@@ -265,7 +274,7 @@ def test_escrow_return_split_across_milestones(db, settings, return_case, agent)
 def test_escrow_return_default_goes_to_the_freelancer(db, settings, return_case):
     rc = return_case
     service.file_dispute(
-        db, settings, rc.w.freelancer, reason="Delivered.", escrow_return_id=rc.request.id
+        db, settings, rc.w.freelancer, Subject(escrow_return_id=rc.request.id), "Delivered."
     )
     clock.set_now(T0 + 5 * DAY)
     assert DEFAULT.fn(db, settings) == 1
@@ -277,5 +286,9 @@ def test_escrow_return_too_late(db, settings, return_case):
     clock.set_now(T0 + 7 * DAY)
     with pytest.raises(Conflict):
         service.file_dispute(
-            db, settings, return_case.w.freelancer, reason="x", escrow_return_id=return_case.request.id
+            db,
+            settings,
+            return_case.w.freelancer,
+            Subject(escrow_return_id=return_case.request.id),
+            "x",
         )

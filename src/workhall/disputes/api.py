@@ -7,7 +7,7 @@ Deciding moves money, so it accepts ``Idempotency-Key`` (marketplace.md §6.4).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
@@ -46,13 +46,11 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def message_out(d: Dispute, m: DisputeMessage) -> MessageOut:
-    role = (
-        "client"
-        if m.author_id == d.client_id
-        else "freelancer"
-        if m.author_id == d.freelancer_id
-        else "agent"
-    )
+    role: Literal["client", "freelancer", "agent"] = "agent"
+    if m.author_id == d.client_id:
+        role = "client"
+    elif m.author_id == d.freelancer_id:
+        role = "freelancer"
     return MessageOut(id=m.id, author_id=m.author_id, author_role=role, body=m.body, at=m.at)
 
 
@@ -73,16 +71,11 @@ def dispute_out(db: Session, d: Dispute, *, with_messages: bool = True) -> Dispu
     responses=_problems(401, 403, 404, 409, 422),
 )
 def file(body: DisputeIn, user: ApiFreelancer, db: DbDep, settings: SettingsDep) -> DisputeOut:
-    """The freelancer disputes a milestone (changes requested a second time) or an escrow-return
-    request, within 7 days; the client then has 5 days to answer."""
-    d = service.file_dispute(
-        db,
-        settings,
-        user,
-        reason=body.reason,
-        milestone_id=body.milestone_id,
-        escrow_return_id=body.escrow_return_id,
-    )
+    """The freelancer disputes a milestone (changes requested a second time), an escrow-return
+    request or an hourly invoice the client disputed, within 7 days; the client then has 5 days
+    to answer."""
+    subject = service.Subject(body.milestone_id, body.escrow_return_id, body.invoice_id)
+    d = service.file_dispute(db, settings, user, subject, body.reason)
     return dispute_out(db, d)
 
 

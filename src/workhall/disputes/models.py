@@ -1,9 +1,9 @@
 """Dispute tables (marketplace.md §5 "Disputes").
 
 A dispute is about one **subject** whose escrow is at stake: a milestone (the client asked for
-changes a second time), an escrow-return request, or — once hourly invoices exist — a disputed
-invoice. ``open_key`` holds ``"<kind>:<id>"`` while the dispute is open and NULL once decided:
-its unique index keeps one open dispute per subject on both databases (NULLs never collide).
+changes a second time), an escrow-return request, or an hourly invoice the client disputed.
+``open_key`` holds ``"<kind>:<id>"`` while the dispute is open and NULL once decided: its
+unique index keeps one open dispute per subject on both databases (NULLs never collide).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ANSWER_MAX = 5000
 MESSAGE_MAX = 5000
 NOTES_MAX = 5000
 
-SUBJECT_KINDS = ("milestone", "escrow_return")
+SUBJECT_KINDS = ("milestone", "escrow_return", "invoice")
 STATUSES = ("awaiting_client", "in_mediation", "decided")
 OUTCOMES = ("freelancer_won", "client_won", "split")
 
@@ -61,6 +61,9 @@ class Dispute(Base):
     escrow_return_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("escrow_returns.id"), nullable=True
     )
+    invoice_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("hourly_invoices.id"), nullable=True
+    )
     open_key: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
     at_stake_cents: Mapped[int] = mapped_column(BigInteger)  # escrow held when filed
     reason: Mapped[str] = mapped_column(Text)
@@ -72,9 +75,7 @@ class Dispute(Base):
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     freelancer_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     client_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    decided_by_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("users.id"), nullable=True
-    )
+    decided_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"), nullable=True)
     decided_at: Mapped[OptTimestamp]
     notes: Mapped[str] = mapped_column(Text, default="")
 

@@ -2,9 +2,10 @@
 for both parties (timeline, the client's answer form with its due time, messages), and the
 trust & safety queue and decision form.
 
-The contracts pages link here with ``/disputes/new?milestone=ID`` (a milestone sent back for
-changes a second time) and ``/disputes/new?escrow_return=ID`` (the client asked the escrow
-back). Forms that fail re-render with the message and status 400; nothing is stored.
+Other pages link here: ``/disputes/new?milestone=ID`` (a milestone sent back for changes a
+second time), ``/disputes/new?escrow_return=ID`` (the client asked the escrow back) and
+``/disputes/new?invoice=ID`` (the client disputed an hourly invoice). Forms that fail
+re-render with the message and status 400; nothing is stored.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from workhall.core.web import Csrf, DbDep, PageFreelancer, PageUser, SettingsDep
 from workhall.disputes import rules, service
 from workhall.disputes.models import ANSWER_MAX, MESSAGE_MAX, NOTES_MAX, REASON_MAX, Dispute
 from workhall.disputes.schemas import MAX_ID
+from workhall.disputes.service import Subject
 
 router = APIRouter()
 
@@ -54,7 +56,7 @@ def _view(db: Session, user: User, dispute: Dispute) -> dict[str, object]:
         "d": dispute,
         "contract": contract,
         "names": names,
-        "messages": service.messages_of(db, dispute.id),
+        "dispute_messages": service.messages_of(db, dispute.id),
         "is_client": user.id == dispute.client_id,
         "is_agent": service.is_agent(user),
         "can_answer": user.id == dispute.client_id
@@ -69,16 +71,16 @@ def _view(db: Session, user: User, dispute: Dispute) -> dict[str, object]:
 # --- the freelancer opens a dispute -------------------------------------------------------------
 
 
+def _subject(milestone: int | None, escrow_return: int | None, invoice: int | None) -> Subject:
+    return Subject(_id(milestone), _id(escrow_return), _id(invoice))
+
+
 def _new_context(
-    db: Session, settings: SettingsDep, user: User, milestone: int | None, escrow_return: int | None
+    db: Session, settings: SettingsDep, user: User, subject: Subject
 ) -> dict[str, object]:
-    p = service.preview(
-        db, settings, user, milestone_id=_id(milestone), escrow_return_id=_id(escrow_return)
-    )
     return {
-        "p": p,
-        "milestone": milestone,
-        "escrow_return": escrow_return,
+        "p": service.preview(db, settings, user, subject),
+        "subject": subject,
         "reason_max": REASON_MAX,
         "answer_days": settings.dispute_answer_days,
     }
@@ -92,10 +94,10 @@ def new_dispute(
     settings: SettingsDep,
     milestone: Annotated[int | None, Query()] = None,
     escrow_return: Annotated[int | None, Query()] = None,
+    invoice: Annotated[int | None, Query()] = None,
 ) -> Response:
-    return render(
-        request, "disputes/new.html", _new_context(db, settings, user, milestone, escrow_return)
-    )
+    subject = _subject(milestone, escrow_return, invoice)
+    return render(request, "disputes/new.html", _new_context(db, settings, user, subject))
 
 
 @router.post("/disputes/new", dependencies=[Csrf])
@@ -106,20 +108,17 @@ def file_dispute(
     settings: SettingsDep,
     milestone: Annotated[int | None, Form()] = None,
     escrow_return: Annotated[int | None, Form()] = None,
+    invoice: Annotated[int | None, Form()] = None,
     reason: Annotated[str, Form(max_length=TEXT_FIELD_MAX)] = "",
 ) -> Response:
+    subject = _subject(milestone, escrow_return, invoice)
     try:
-        d = service.file_dispute(
-            db,
-            settings,
-            user,
-            reason=reason,
-            milestone_id=_id(milestone),
-            escrow_return_id=_id(escrow_return),
-        )
+        d = service.file_dispute(db, settings, user, subject, reason)
     except Problem as exc:
+        if isinstance(exc, (NotFound, Forbidden)):
+            raise
         db.rollback()
-        context = _new_context(db, settings, user, milestone, escrow_return)
+        context = _new_context(db, settings, user, subject)
         return render(
             request,
             "disputes/new.html",
@@ -164,10 +163,12 @@ def answer(
     try:
         service.answer_dispute(db, settings, user, did, answer)
     except Problem as exc:
-        if isinstance(exc, NotFound):
+        if isinstance(exc, (NotFound, Forbidden)):
             raise
         return _form_failed(request, db, user, did, exc, answer=answer)
-    return redirect(f"/disputes/{did}", request, "Answer sent. A trust & safety agent decides next.")
+    return redirect(
+        f"/disputes/{did}", request, "Answer sent. A trust & safety agent decides next."
+    )
 
 
 @router.post("/disputes/{dispute_id}/messages", dependencies=[Csrf])
@@ -183,7 +184,7 @@ def message(
     try:
         service.post_message(db, settings, user, did, body)
     except Problem as exc:
-        if isinstance(exc, NotFound):
+        if isinstance(exc, (NotFound, Forbidden)):
             raise
         return _form_failed(request, db, user, did, exc, body=body)
     back = f"/staff/disputes/{did}" if service.is_agent(user) else f"/disputes/{did}"
@@ -203,15 +204,11 @@ def _agent(user: User) -> User:
 def staff_queue(request: Request, user: PageUser, db: DbDep, settings: SettingsDep) -> Response:
     rows = service.staff_queue(db, _agent(user), settings.disputes_page_size)
     contracts = {c.id: c for c in (db.get(Contract, d.contract_id) for d in rows) if c}
-    return render(
-        request, "disputes/staff_queue.html", {"rows": rows, "contracts": contracts}
-    )
+    return render(request, "disputes/staff_queue.html", {"rows": rows, "contracts": contracts})
 
 
 @router.get("/staff/disputes/{dispute_id}")
-def staff_dispute(
-    dispute_id: int, request: Request, user: PageUser, db: DbDep
-) -> Response:
+def staff_dispute(dispute_id: int, request: Request, user: PageUser, db: DbDep) -> Response:
     d = service.dispute_for(db, _agent(user), _id(dispute_id) or 0)
     context = {**_view(db, user, d), "at_stake_now": service.escrow_at_stake(db, d)}
     return render(request, "disputes/staff_detail.html", context)
@@ -252,7 +249,7 @@ def decide(
             notes=notes,
         )
     except Problem as exc:
-        if isinstance(exc, NotFound):
+        if isinstance(exc, (NotFound, Forbidden)):
             raise
         db.rollback()
         found = service.dispute_for(db, user, did)

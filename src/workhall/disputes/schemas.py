@@ -22,16 +22,20 @@ class Strict(BaseModel):
 
 
 class DisputeIn(Strict):
-    """Exactly one subject: ``milestone_id`` or ``escrow_return_id``."""
+    """Exactly one subject: ``milestone_id``, ``escrow_return_id`` or ``invoice_id``."""
 
     milestone_id: Id | None = None
     escrow_return_id: Id | None = None
+    invoice_id: Id | None = None
     reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
 
     @model_validator(mode="after")
     def _one_subject(self) -> DisputeIn:
-        if (self.milestone_id is None) == (self.escrow_return_id is None):
-            raise ValueError("name exactly one subject: milestone_id or escrow_return_id")
+        named = [self.milestone_id, self.escrow_return_id, self.invoice_id]
+        if sum(x is not None for x in named) != 1:
+            raise ValueError(
+                "name exactly one subject: milestone_id, escrow_return_id or invoice_id"
+            )
         return self
 
 
@@ -66,9 +70,10 @@ class DisputeOut(BaseModel):
     contract_id: int
     client_id: int
     freelancer_id: int
-    subject_kind: Literal["milestone", "escrow_return"]
+    subject_kind: Literal["milestone", "escrow_return", "invoice"]
     milestone_id: int | None
     escrow_return_id: int | None
+    invoice_id: int | None
     at_stake_cents: int
     reason: str
     filed_at: datetime

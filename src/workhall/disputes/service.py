@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,8 +48,10 @@ from workhall.disputes.models import (
 )
 from workhall.notifications.service import notify
 from workhall.payments import service as payments
+from workhall.timesheets.models import HourlyInvoice
 
 OPEN = ("awaiting_client", "in_mediation")
+T = TypeVar("T")
 
 
 def is_agent(user: User) -> bool:
@@ -96,12 +99,14 @@ def staff_queue(session: Session, agent: User, limit: int) -> list[Dispute]:
 
 
 def has_open_dispute(
-    session: Session, *, milestone_id: int | None = None, escrow_return_id: int | None = None
+    session: Session,
+    *,
+    milestone_id: int | None = None,
+    escrow_return_id: int | None = None,
+    invoice_id: int | None = None,
 ) -> bool:
-    """For the contracts feature: is this money frozen by an open dispute? A milestone is
-    frozen by a dispute on it, or on the escrow-return request covering it."""
-    if milestone_id is None and escrow_return_id is None:
-        raise ValueError("name a milestone or an escrow-return request")
+    """For the contracts and hourly features: is this money frozen by an open dispute? A
+    milestone is frozen by a dispute on it, or on the escrow-return request covering it."""
     conditions = []
     if milestone_id is not None:
         conditions.append(Dispute.milestone_id == milestone_id)
@@ -109,27 +114,42 @@ def has_open_dispute(
         conditions.append(Dispute.escrow_return_id.in_(covering.scalar_subquery()))
     if escrow_return_id is not None:
         conditions.append(Dispute.escrow_return_id == escrow_return_id)
-    return bool(
-        session.scalar(
-            select(exists().where(Dispute.status.in_(OPEN), or_(*conditions)))
-        )
-    )
+    if invoice_id is not None:
+        conditions.append(Dispute.invoice_id == invoice_id)
+    if not conditions:
+        raise ValueError("name a milestone, an escrow-return request or an invoice")
+    return bool(session.scalar(select(exists().where(Dispute.status.in_(OPEN), or_(*conditions)))))
 
 
-def open_dispute_for(
-    session: Session, *, milestone_id: int | None = None, escrow_return_id: int | None = None
-) -> Dispute | None:
-    key = _open_key(milestone_id, escrow_return_id)
-    return session.scalar(select(Dispute).where(Dispute.open_key == key))
+@dataclass(frozen=True)
+class Subject:
+    """What a dispute is about: exactly one of the three ids (marketplace.md §5)."""
+
+    milestone_id: int | None = None
+    escrow_return_id: int | None = None
+    invoice_id: int | None = None
+
+    def __post_init__(self) -> None:
+        named = (self.milestone_id, self.escrow_return_id, self.invoice_id)
+        if sum(x is not None for x in named) != 1:
+            raise Unprocessable(
+                "Name exactly one subject: a milestone, an escrow-return request or an invoice."
+            )
+
+    @property
+    def kind(self) -> str:
+        if self.milestone_id is not None:
+            return "milestone"
+        return "escrow_return" if self.escrow_return_id is not None else "invoice"
+
+    @property
+    def key(self) -> str:
+        """The ``open_key`` of an open dispute about it."""
+        return f"{self.kind}:{self.milestone_id or self.escrow_return_id or self.invoice_id}"
 
 
-# --- filing -------------------------------------------------------------------------------------
-
-
-def _open_key(milestone_id: int | None, escrow_return_id: int | None) -> str:
-    if (milestone_id is None) == (escrow_return_id is None):
-        raise Unprocessable("Name exactly one subject: a milestone or an escrow-return request.")
-    return f"milestone:{milestone_id}" if milestone_id else f"escrow_return:{escrow_return_id}"
+def open_dispute_for(session: Session, subject: Subject) -> Dispute | None:
+    return session.scalar(select(Dispute).where(Dispute.open_key == subject.key))
 
 
 def _covered(session: Session, request_id: int, *, lock: bool) -> list[Milestone]:
@@ -150,9 +170,33 @@ def _held(session: Session, contract_id: int, milestones: list[Milestone]) -> li
     return [payments.escrow_balance(session, contract_id, milestone_id=m.id) for m in milestones]
 
 
+def _get(session: Session, model: type[T], row_id: int, *, lock: bool) -> T | None:
+    if not lock:
+        return session.get(model, row_id)
+    found: T | None = session.scalar(
+        select(model)  # type: ignore[arg-type]
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
+def _contract_of(session: Session, subject: Subject) -> Contract | None:
+    row: Milestone | EscrowReturn | HourlyInvoice | None
+    if subject.milestone_id is not None:
+        row = session.get(Milestone, subject.milestone_id)
+    elif subject.escrow_return_id is not None:
+        row = session.get(EscrowReturn, subject.escrow_return_id)
+    else:
+        assert subject.invoice_id is not None
+        row = session.get(HourlyInvoice, subject.invoice_id)
+    return session.get(Contract, row.contract_id) if row is not None else None
+
+
 @dataclass(frozen=True)
 class Preview:
-    """What the "Open a dispute" page shows before the freelancer files."""
+    """A subject's eligibility, as the "Open a dispute" page shows it and filing checks it."""
 
     contract: Contract
     label: str
@@ -161,127 +205,90 @@ class Preview:
     deadline: datetime | None  # the end of the window to dispute
 
 
-def preview(
-    session: Session,
-    settings: Settings,
-    freelancer: User,
-    *,
-    milestone_id: int | None = None,
-    escrow_return_id: int | None = None,
+def _eligibility(
+    session: Session, settings: Settings, contract: Contract, subject: Subject, *, lock: bool
 ) -> Preview:
-    """Read-only eligibility of a subject for its freelancer (404 for anyone else, 403 for the
-    client). Locks nothing; filing checks again under the locks."""
-    _open_key(milestone_id, escrow_return_id)
+    """The rules of §5 over the subject's row (locked when ``lock``) and its escrow now."""
     now = utcnow()
-    contract: Contract | None = None
-    milestone = session.get(Milestone, milestone_id) if milestone_id else None
-    request = session.get(EscrowReturn, escrow_return_id) if escrow_return_id else None
-    subject = milestone or request
-    if subject is not None:
-        contract = session.get(Contract, subject.contract_id)
-    if contract is None or freelancer.id not in contract.party_ids():
-        raise NotFound("There is no such milestone or escrow-return request.")
-    if freelancer.id != contract.freelancer_id:
-        raise Forbidden("Only the freelancer of this contract can open a dispute.")
-    if milestone is not None:
+    days = settings.dispute_window_days
+    if subject.milestone_id is not None:
+        m = _get(session, Milestone, subject.milestone_id, lock=lock)
+        assert m is not None
         why = rules.milestone_dispute_problem(
-            status=milestone.status,
-            changes_requested_count=milestone.changes_requested_count,
-            changes_requested_at=milestone.changes_requested_at,
-            under_escrow_return=milestone.escrow_return_id is not None,
+            status=m.status,
+            changes_requested_count=m.changes_requested_count,
+            changes_requested_at=m.changes_requested_at,
+            under_escrow_return=m.escrow_return_id is not None,
             now=now,
-            window_days=settings.dispute_window_days,
+            window_days=days,
         )
-        at_stake = payments.escrow_balance(session, contract.id, milestone_id=milestone.id)
-        label = milestone_label(milestone).capitalize()
-        deadline = (
-            rules.window_closes(milestone.changes_requested_at, settings.dispute_window_days)
-            if milestone.changes_requested_at
-            else None
-        )
-    else:
-        assert request is not None
-        why = rules.escrow_return_dispute_problem(
-            status=request.status, respond_by=request.respond_by, now=now
-        )
-        at_stake = sum(_held(session, contract.id, _covered(session, request.id, lock=False)))
+        at_stake = payments.escrow_balance(session, contract.id, milestone_id=m.id)
+        label = milestone_label(m).capitalize()
+        since = m.changes_requested_at
+        deadline = rules.window_closes(since, days) if since else None
+    elif subject.escrow_return_id is not None:
+        r = _get(session, EscrowReturn, subject.escrow_return_id, lock=lock)
+        assert r is not None
+        why = rules.escrow_return_dispute_problem(status=r.status, respond_by=r.respond_by, now=now)
+        at_stake = sum(_held(session, contract.id, _covered(session, r.id, lock=lock)))
         label = "The client's request for the escrow back"
-        deadline = request.respond_by
-    if why is None and open_dispute_for(
-        session, milestone_id=milestone_id, escrow_return_id=escrow_return_id
-    ):
+        deadline = r.respond_by
+    else:
+        assert subject.invoice_id is not None
+        inv = _get(session, HourlyInvoice, subject.invoice_id, lock=lock)
+        assert inv is not None
+        why = rules.invoice_dispute_problem(
+            status=inv.status, disputed_at=inv.disputed_at, now=now, window_days=days
+        )
+        at_stake = payments.escrow_balance(session, contract.id, invoice_id=inv.id)
+        label = f"The hourly invoice for the week of {inv.week_start:%b %d, %Y}"
+        deadline = rules.window_closes(inv.disputed_at, days) if inv.disputed_at else None
+    if why is None and open_dispute_for(session, subject) is not None:
         why = "This is already under dispute."
     if why is None and at_stake <= 0:
         why = "No escrow is held for this."
     return Preview(contract, label, at_stake, why, deadline)
 
 
-def file_dispute(
-    session: Session,
-    settings: Settings,
-    freelancer: User,
-    *,
-    reason: str,
-    milestone_id: int | None = None,
-    escrow_return_id: int | None = None,
-) -> Dispute:
-    """The freelancer disputes a milestone or an escrow-return request (marketplace.md §5).
-    Locks the contract row, then the milestone or the request. Raises 404 (not theirs), 403
-    (the client), 409 (not eligible, already disputed), 422 (bad reason or subject)."""
-    key = _open_key(milestone_id, escrow_return_id)
-    text = checked_text(reason, "reason", REASON_MAX, required=True)
-    now = utcnow()
-    if milestone_id is not None:
-        found = session.get(Milestone, milestone_id)
-        contract = session.get(Contract, found.contract_id) if found else None
-    else:
-        request = session.get(EscrowReturn, escrow_return_id)
-        contract = session.get(Contract, request.contract_id) if request else None
+def _freelancer_contract(session: Session, freelancer: User, subject: Subject) -> Contract:
+    contract = _contract_of(session, subject)
     if contract is None or freelancer.id not in contract.party_ids():
-        raise NotFound("There is no such milestone or escrow-return request.")
+        raise NotFound("There is no such milestone, escrow-return request or invoice.")
     if freelancer.id != contract.freelancer_id:
         raise Forbidden("Only the freelancer of this contract can open a dispute.")
-    contract = lock_contract(session, contract.id)
-    if open_dispute_for(session, milestone_id=milestone_id, escrow_return_id=escrow_return_id):
-        raise Conflict("This is already under dispute.")
-    if milestone_id is not None:
-        milestone = lock_milestone(session, milestone_id)
-        why = rules.milestone_dispute_problem(
-            status=milestone.status,
-            changes_requested_count=milestone.changes_requested_count,
-            changes_requested_at=milestone.changes_requested_at,
-            under_escrow_return=milestone.escrow_return_id is not None,
-            now=now,
-            window_days=settings.dispute_window_days,
-        )
-        at_stake = payments.escrow_balance(session, contract.id, milestone_id=milestone.id)
-        what = milestone_label(milestone)
-    else:
-        request = session.scalar(
-            select(EscrowReturn)
-            .where(EscrowReturn.id == escrow_return_id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
-        assert request is not None
-        why = rules.escrow_return_dispute_problem(
-            status=request.status, respond_by=request.respond_by, now=now
-        )
-        at_stake = sum(_held(session, contract.id, _covered(session, request.id, lock=True)))
-        what = "the request for the escrow back"
-    if why:
-        raise Conflict(why)
-    if at_stake <= 0:
-        raise Conflict("No escrow is held for this.")
+    return contract
+
+
+def preview(session: Session, settings: Settings, freelancer: User, subject: Subject) -> Preview:
+    """Read-only eligibility for the subject's freelancer (404 for strangers, 403 for the
+    client). Locks nothing; filing checks again under the locks."""
+    contract = _freelancer_contract(session, freelancer, subject)
+    return _eligibility(session, settings, contract, subject, lock=False)
+
+
+def file_dispute(
+    session: Session, settings: Settings, freelancer: User, subject: Subject, reason: str
+) -> Dispute:
+    """The freelancer disputes a milestone, an escrow-return request or a disputed hourly
+    invoice (marketplace.md §5). Locks the contract row, then the request, milestone or invoice
+    row. Raises 404 (not theirs), 403 (the client), 409 (not eligible, already disputed), 422
+    (bad reason)."""
+    text = checked_text(reason, "reason", REASON_MAX, required=True)
+    contract = lock_contract(session, _freelancer_contract(session, freelancer, subject).id)
+    p = _eligibility(session, settings, contract, subject, lock=True)
+    if p.problem:
+        raise Conflict(p.problem)
+    now = utcnow()
     dispute = Dispute(
         contract_id=contract.id,
         client_id=contract.client_id,
         freelancer_id=contract.freelancer_id,
-        subject_kind="milestone" if milestone_id is not None else "escrow_return",
-        milestone_id=milestone_id,
-        escrow_return_id=escrow_return_id,
-        open_key=key,
-        at_stake_cents=at_stake,
+        subject_kind=subject.kind,
+        milestone_id=subject.milestone_id,
+        escrow_return_id=subject.escrow_return_id,
+        invoice_id=subject.invoice_id,
+        open_key=subject.key,
+        at_stake_cents=p.at_stake_cents,
         reason=text,
         filed_at=now,
         answer_due=rules.answer_due(now, settings.dispute_answer_days),
@@ -293,17 +300,20 @@ def file_dispute(
             session.flush()
     except IntegrityError as exc:  # a concurrent filing won the unique open_key
         raise Conflict("This is already under dispute.") from exc
-    if escrow_return_id is not None:
-        mark_escrow_return_disputed(session, escrow_return_id, dispute.id)
-    add_event(session, contract, "dispute_opened", actor_id=freelancer.id, amount_cents=at_stake)
+    if subject.escrow_return_id is not None:
+        mark_escrow_return_disputed(session, subject.escrow_return_id, dispute.id)
+    add_event(
+        session, contract, "dispute_opened", actor_id=freelancer.id, amount_cents=p.at_stake_cents
+    )
     days = settings.dispute_answer_days
+    what = p.label[0].lower() + p.label[1:]
     notify(
         session,
         load_user(session, contract.client_id),
         "dispute_opened",
         f"{freelancer.name} opened a dispute about {what} on “{contract.title}” "
-        f"({format_cents(at_stake)}). Answer within {days} days; with no answer the dispute is "
-        "decided for the freelancer.",
+        f"({format_cents(p.at_stake_cents)}). Answer within {days} days; with no answer the "
+        "dispute is decided for the freelancer.",
         link(dispute),
     )
     notify(
@@ -406,41 +416,73 @@ def escrow_at_stake(session: Session, dispute: Dispute) -> int:
         return payments.escrow_balance(
             session, dispute.contract_id, milestone_id=dispute.milestone_id
         )
+    if dispute.invoice_id is not None:
+        return payments.escrow_balance(session, dispute.contract_id, invoice_id=dispute.invoice_id)
     assert dispute.escrow_return_id is not None
     return sum(
         _held(session, dispute.contract_id, _covered(session, dispute.escrow_return_id, lock=False))
     )
 
 
-def _settle(
+def _check_division(held: int, to_freelancer: int, to_client: int) -> None:
+    if held != to_freelancer + to_client:
+        raise Conflict(
+            f"The escrow at stake is now {format_cents(held)}; the decision must divide "
+            "exactly that.",
+            escrow_cents=held,
+        )
+
+
+def _settle_invoice(
     session: Session, settings: Settings, dispute: Dispute, to_freelancer: int, to_client: int
 ) -> None:
-    """Move the escrow at stake: release the freelancer's share (the service fee applies,
-    pending for the security hold, §6.3), refund the client's (with the client fee in
-    proportion, §6.2). Closes the milestones (approved when the freelancer got money,
-    refunded otherwise) and the escrow-return request. The caller holds the dispute's lock."""
+    """An hourly invoice: the freelancer's share is a payment available when the invoice's
+    money would have been (the billed week's end + 10 days, §5); the invoice is ``paid`` when
+    the freelancer got money. A ``client_won`` invoice keeps its ``disputed`` status (the
+    hourly feature has no refunded state); the dispute's outcome says how it ended."""
+    assert dispute.invoice_id is not None
+    invoice = _get(session, HourlyInvoice, dispute.invoice_id, lock=True)
+    assert invoice is not None
+    held = payments.escrow_balance(session, dispute.contract_id, invoice_id=invoice.id)
+    _check_division(held, to_freelancer, to_client)
+    if held <= 0:
+        return
+    result = payments.split_escrow(
+        session,
+        settings,
+        client_id=dispute.client_id,
+        freelancer_id=dispute.freelancer_id,
+        contract_id=dispute.contract_id,
+        freelancer_cents=to_freelancer,
+        client_cents=to_client,
+        available_at=max(invoice.available_at, utcnow()),
+        invoice_id=invoice.id,
+        memo=f"Dispute {dispute.id}, hourly invoice {invoice.id}",
+    )
+    if result.payment is not None:
+        invoice.status = "paid"
+        invoice.paid_at = utcnow()
+        invoice.payment_id = result.payment.id
+
+
+def _settle_milestones(
+    session: Session, settings: Settings, dispute: Dispute, to_freelancer: int, to_client: int
+) -> None:
+    """A milestone, or the milestones an escrow-return request covers: the freelancer's share
+    is released (pending for the security hold, §6.3), taken from the first milestones; each
+    milestone ends approved when the freelancer got money from it, refunded otherwise."""
     now = utcnow()
     available_at = contract_rules.release_available_at(now, settings.security_hold_days)
     request = None
     if dispute.escrow_return_id is not None:
-        request = session.scalar(
-            select(EscrowReturn)
-            .where(EscrowReturn.id == dispute.escrow_return_id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
+        request = _get(session, EscrowReturn, dispute.escrow_return_id, lock=True)
         assert request is not None
         milestones = _covered(session, request.id, lock=True)
     else:
         assert dispute.milestone_id is not None
         milestones = [lock_milestone(session, dispute.milestone_id)]
     held = _held(session, dispute.contract_id, milestones)
-    if sum(held) != to_freelancer + to_client:
-        raise Conflict(
-            f"The escrow at stake is now {format_cents(sum(held))}; the decision must divide "
-            "exactly that.",
-            escrow_cents=sum(held),
-        )
+    _check_division(sum(held), to_freelancer, to_client)
     freelancer_parts = rules.allocate(to_freelancer, held)
     for m, h, f in zip(milestones, held, freelancer_parts, strict=True):
         if h <= 0:
@@ -467,6 +509,18 @@ def _settle(
         request.status = "returned" if dispute.outcome == "client_won" else "refunded"
         request.refunded_cents = to_client
         request.resolved_at = now
+
+
+def _settle(
+    session: Session, settings: Settings, dispute: Dispute, to_freelancer: int, to_client: int
+) -> None:
+    """Move the escrow at stake: release the freelancer's share (the service fee applies),
+    refund the client's (with the client fee in proportion, §6.2), close the subject. The
+    caller holds the dispute's lock and took it out of its open state."""
+    if dispute.invoice_id is not None:
+        _settle_invoice(session, settings, dispute, to_freelancer, to_client)
+    else:
+        _settle_milestones(session, settings, dispute, to_freelancer, to_client)
     dispute.freelancer_cents = to_freelancer
     dispute.client_cents = to_client
     dispute.open_key = None

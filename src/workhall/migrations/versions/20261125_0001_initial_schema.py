@@ -2,14 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 22:38:48.463843
+Create Date: 2026-11-25 23:45:00.739015
 """
 
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import workhall.core.db
 from workhall.jobs.fulltext import create_search_index, drop_search_index
+
 
 revision = "0001"
 down_revision = None
@@ -169,6 +169,7 @@ def upgrade() -> None:
             "payment_method_verified_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("payment_method_last4", sa.String(length=4), nullable=True),
+        sa.Column("payment_method_token", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_client_profiles_user_id_users")
         ),
@@ -367,6 +368,59 @@ def upgrade() -> None:
         batch_op.create_index("ix_jobs_status_posted_at", ["status", "posted_at"], unique=False)
 
     op.create_table(
+        "ledger_accounts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_ledger_accounts_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_accounts")),
+        sa.UniqueConstraint("key", name=op.f("uq_ledger_accounts_key")),
+    )
+    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_accounts_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "ledger_transactions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("memo", sa.String(length=300), nullable=False),
+        sa.Column("actor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "milestone_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("reference", sa.String(length=100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_ledger_transactions_actor_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
+    )
+    with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ledger_transactions_contract", ["contract_id", "at"], unique=False
+        )
+
+    op.create_table(
         "notifications",
         sa.Column(
             "id",
@@ -453,6 +507,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("payment_method_checks", schema=None) as batch_op:
         batch_op.create_index("ix_payment_method_checks_user_at", ["user_id", "at"], unique=False)
+
+    op.create_table(
+        "payout_methods",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("provider_token", sa.String(length=100), nullable=False),
+        sa.Column("label", sa.String(length=60), nullable=False),
+        sa.Column("holder_name", sa.String(length=100), nullable=False),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_payout_methods_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payout_methods")),
+    )
+    with op.batch_alter_table("payout_methods", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payout_methods_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "pending_logins",
@@ -556,6 +632,129 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "client_charges",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "milestone_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("fee_cents", sa.BigInteger(), nullable=False),
+        sa.Column("charge_cents", sa.BigInteger(), nullable=False),
+        sa.Column("refunded_cents", sa.BigInteger(), nullable=False),
+        sa.Column("provider_reference", sa.String(length=100), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("card_last4", sa.String(length=4), nullable=False),
+        sa.Column("memo", sa.String(length=300), nullable=False),
+        sa.Column(
+            "charge_txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fund_txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["charge_txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_client_charges_charge_txn_id_ledger_transactions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_client_charges_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_client_charges_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["fund_txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_client_charges_fund_txn_id_ledger_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_client_charges")),
+        sa.UniqueConstraint(
+            "client_id", "idempotency_key", name=op.f("uq_client_charges_client_id_idempotency_key")
+        ),
+        sa.UniqueConstraint(
+            "provider_reference", name=op.f("uq_client_charges_provider_reference")
+        ),
+    )
+    with op.batch_alter_table("client_charges", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_client_charges_client_id"), ["client_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_client_charges_contract", ["contract_id", "milestone_id"], unique=False
+        )
+
+    op.create_table(
+        "client_refunds",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "milestone_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("fee_cents", sa.BigInteger(), nullable=False),
+        sa.Column("memo", sa.String(length=300), nullable=False),
+        sa.Column(
+            "refund_txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "payout_txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_client_refunds_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payout_txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_client_refunds_payout_txn_id_ledger_transactions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_client_refunds_refund_txn_id_ledger_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_client_refunds")),
+    )
+    with op.batch_alter_table("client_refunds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_client_refunds_client_id"), ["client_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_client_refunds_contract_id"), ["contract_id"], unique=False
+        )
 
     op.create_table(
         "connects_spends",
@@ -663,6 +862,101 @@ def upgrade() -> None:
         batch_op.create_index("ix_job_skills_skill_job_id", ["skill", "job_id"], unique=False)
 
     op.create_table(
+        "ledger_entries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "transaction_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["ledger_accounts.id"],
+            name=op.f("fk_ledger_entries_account_id_ledger_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_ledger_entries_transaction_id_ledger_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entries")),
+    )
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ledger_entries_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_ledger_entries_transaction_id"), ["transaction_id"], unique=False
+        )
+
+    op.create_table(
+        "payments",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("fee_cents", sa.BigInteger(), nullable=False),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "milestone_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("memo", sa.String(length=300), nullable=False),
+        sa.Column("available_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "release_txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "available_txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["available_txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_payments_available_txn_id_ledger_transactions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_payments_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_payments_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["release_txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_payments_release_txn_id_ledger_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_contract_id"), ["contract_id"], unique=False)
+        batch_op.create_index("ix_payments_freelancer_at", ["freelancer_id", "at"], unique=False)
+        batch_op.create_index(
+            "ix_payments_maturing", ["available_txn_id", "available_at"], unique=False
+        )
+        batch_op.create_index("ix_payments_pair", ["client_id", "freelancer_id"], unique=False)
+
+    op.create_table(
         "phone_code_attempts",
         sa.Column(
             "id",
@@ -726,6 +1020,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_profile_skills_skill"), ["skill"], unique=False)
 
     op.create_table(
+        "withdrawals",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "payout_method_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("provider_reference", sa.String(length=100), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("txn_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payout_method_id"],
+            ["payout_methods.id"],
+            name=op.f("fk_withdrawals_payout_method_id_payout_methods"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["txn_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_withdrawals_txn_id_ledger_transactions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_withdrawals_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_withdrawals")),
+        sa.UniqueConstraint(
+            "user_id", "idempotency_key", name=op.f("uq_withdrawals_user_id_idempotency_key")
+        ),
+    )
+    with op.batch_alter_table("withdrawals", schema=None) as batch_op:
+        batch_op.create_index("ix_withdrawals_user_at", ["user_id", "at"], unique=False)
+
+    op.create_table(
         "proposals",
         sa.Column(
             "id",
@@ -776,6 +1109,769 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_proposals_job_status", ["job_id", "status"], unique=False)
 
+    op.create_table(
+        "offers",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("job_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "proposal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "invitation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("hourly_rate_cents", sa.BigInteger(), nullable=True),
+        sa.Column("weekly_limit_hours", sa.SmallInteger(), nullable=True),
+        sa.Column("keep_hiring", sa.Boolean(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("declined_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expired_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decline_reason", sa.String(length=1000), nullable=False),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.CheckConstraint("kind IN ('fixed', 'hourly')", name=op.f("ck_offers_kind")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'accepted', 'declined', 'withdrawn', 'expired')",
+            name=op.f("ck_offers_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_offers_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_offers_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"], ["invitations.id"], name=op.f("fk_offers_invitation_id_invitations")
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_offers_job_id_jobs")),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposals.id"], name=op.f("fk_offers_proposal_id_proposals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
+    )
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.create_index("ix_offers_client_status", ["client_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_offers_freelancer_status", ["freelancer_id", "status"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_offers_proposal_id"), ["proposal_id"], unique=False)
+        batch_op.create_index("ix_offers_status_expires_at", ["status", "expires_at"], unique=False)
+
+    op.create_table(
+        "contracts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("job_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "proposal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("offer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("hourly_rate_cents", sa.BigInteger(), nullable=True),
+        sa.Column("weekly_limit_hours", sa.SmallInteger(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("started_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "ended_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("end_reason", sa.String(length=1000), nullable=False),
+        sa.CheckConstraint(
+            "kind = 'fixed' OR (hourly_rate_cents IS NOT NULL AND weekly_limit_hours IS NOT NULL)",
+            name=op.f("ck_contracts_hourly_terms"),
+        ),
+        sa.CheckConstraint("kind IN ('fixed', 'hourly')", name=op.f("ck_contracts_kind")),
+        sa.CheckConstraint("status IN ('active', 'ended')", name=op.f("ck_contracts_status")),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_contracts_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ended_by_id"], ["users.id"], name=op.f("fk_contracts_ended_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_contracts_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_contracts_job_id_jobs")),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_contracts_offer_id_offers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposals.id"], name=op.f("fk_contracts_proposal_id_proposals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contracts")),
+        sa.UniqueConstraint("offer_id", name=op.f("uq_contracts_offer_id")),
+    )
+    with op.batch_alter_table("contracts", schema=None) as batch_op:
+        batch_op.create_index("ix_contracts_client_status", ["client_id", "status"], unique=False)
+        batch_op.create_index("ix_contracts_ended_at", ["ended_at"], unique=False)
+        batch_op.create_index(
+            "ix_contracts_freelancer_status", ["freelancer_id", "status"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_contracts_job_id"), ["job_id"], unique=False)
+
+    op.create_table(
+        "offer_milestones",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("offer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_offer_milestones_offer_id_offers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offer_milestones")),
+    )
+    with op.batch_alter_table("offer_milestones", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_offer_milestones_offer_id"), ["offer_id"], unique=False
+        )
+
+    op.create_table(
+        "contract_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "milestone_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("link", sa.String(length=500), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_contract_events_actor_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_contract_events_contract_id_contracts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_events")),
+    )
+    with op.batch_alter_table("contract_events", schema=None) as batch_op:
+        batch_op.create_index("ix_contract_events_contract_at", ["contract_id", "at"], unique=False)
+
+    op.create_table(
+        "escrow_returns",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("message", sa.String(length=1000), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("requested_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("respond_by", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("refunded_cents", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "dispute_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending', 'refunded', 'returned', 'disputed')",
+            name=op.f("ck_escrow_returns_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_escrow_returns_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_escrow_returns_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_escrow_returns_freelancer_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escrow_returns")),
+    )
+    with op.batch_alter_table("escrow_returns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escrow_returns_contract_id"), ["contract_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_escrow_returns_status_respond_by", ["status", "respond_by"], unique=False
+        )
+
+    op.create_table(
+        "feedback",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("author_role", sa.String(length=10), nullable=False),
+        sa.Column(
+            "author_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "recipient_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("skills", sa.SmallInteger(), nullable=True),
+        sa.Column("quality", sa.SmallInteger(), nullable=True),
+        sa.Column("availability", sa.SmallInteger(), nullable=True),
+        sa.Column("deadlines", sa.SmallInteger(), nullable=True),
+        sa.Column("communication", sa.SmallInteger(), nullable=True),
+        sa.Column("cooperation", sa.SmallInteger(), nullable=True),
+        sa.Column("clarity", sa.SmallInteger(), nullable=True),
+        sa.Column("payment_promptness", sa.SmallInteger(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("submitted_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reveal_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reveal_notified_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reply", sa.Text(), nullable=True),
+        sa.Column("replied_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "(author_role = 'client' AND skills IS NOT NULL AND quality IS NOT NULL AND availability IS NOT NULL AND deadlines IS NOT NULL AND communication IS NOT NULL AND cooperation IS NOT NULL AND clarity IS NULL AND payment_promptness IS NULL) OR (author_role = 'freelancer' AND clarity IS NOT NULL AND communication IS NOT NULL AND cooperation IS NOT NULL AND availability IS NOT NULL AND deadlines IS NOT NULL AND payment_promptness IS NOT NULL AND skills IS NULL AND quality IS NULL)",
+            name=op.f("ck_feedback_criteria"),
+        ),
+        sa.CheckConstraint(
+            "author_role IN ('client', 'freelancer')", name=op.f("ck_feedback_author_role")
+        ),
+        sa.CheckConstraint(
+            "availability IS NULL OR (availability >= 1 AND availability <= 5)",
+            name=op.f("ck_feedback_availability_range"),
+        ),
+        sa.CheckConstraint(
+            "clarity IS NULL OR (clarity >= 1 AND clarity <= 5)",
+            name=op.f("ck_feedback_clarity_range"),
+        ),
+        sa.CheckConstraint(
+            "communication IS NULL OR (communication >= 1 AND communication <= 5)",
+            name=op.f("ck_feedback_communication_range"),
+        ),
+        sa.CheckConstraint(
+            "cooperation IS NULL OR (cooperation >= 1 AND cooperation <= 5)",
+            name=op.f("ck_feedback_cooperation_range"),
+        ),
+        sa.CheckConstraint(
+            "deadlines IS NULL OR (deadlines >= 1 AND deadlines <= 5)",
+            name=op.f("ck_feedback_deadlines_range"),
+        ),
+        sa.CheckConstraint(
+            "payment_promptness IS NULL OR (payment_promptness >= 1 AND payment_promptness <= 5)",
+            name=op.f("ck_feedback_payment_promptness_range"),
+        ),
+        sa.CheckConstraint(
+            "quality IS NULL OR (quality >= 1 AND quality <= 5)",
+            name=op.f("ck_feedback_quality_range"),
+        ),
+        sa.CheckConstraint(
+            "skills IS NULL OR (skills >= 1 AND skills <= 5)", name=op.f("ck_feedback_skills_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_feedback_author_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_feedback_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"], ["users.id"], name=op.f("fk_feedback_recipient_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
+        sa.UniqueConstraint(
+            "contract_id", "author_role", name=op.f("uq_feedback_contract_id_author_role")
+        ),
+    )
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_feedback_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(
+            "ix_feedback_recipient_reveal_at", ["recipient_id", "reveal_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_feedback_reveal_notice", ["reveal_notified_at", "reveal_at"], unique=False
+        )
+
+    op.create_table(
+        "hourly_invoices",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("rate_cents", sa.BigInteger(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("issued_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dispute_by", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("available_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("funded_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("charge_attempts", sa.Integer(), nullable=False),
+        sa.Column("last_attempt_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=False),
+        sa.Column("disputed_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("dispute_reason", sa.String(length=2000), nullable=False),
+        sa.Column("paid_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.CheckConstraint(
+            "status IN ('payment_failed', 'funded', 'disputed', 'paid')",
+            name=op.f("ck_hourly_invoices_status"),
+        ),
+        sa.CheckConstraint(
+            "minutes > 0 AND amount_cents >= 0", name=op.f("ck_hourly_invoices_amounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_hourly_invoices_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_hourly_invoices_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_hourly_invoices_freelancer_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hourly_invoices")),
+        sa.UniqueConstraint(
+            "contract_id", "week_start", name=op.f("uq_hourly_invoices_contract_id_week_start")
+        ),
+    )
+    with op.batch_alter_table("hourly_invoices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_hourly_invoices_client_id"), ["client_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_hourly_invoices_freelancer_id"), ["freelancer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_hourly_invoices_status_dispute_by", ["status", "dispute_by"], unique=False
+        )
+
+    op.create_table(
+        "message_threads",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column(
+            "proposal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("client_wrote_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("last_message_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("message_count", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "(kind = 'proposal' AND proposal_id IS NOT NULL AND contract_id IS NULL) OR (kind = 'contract' AND contract_id IS NOT NULL AND proposal_id IS NULL)",
+            name=op.f("ck_message_threads_subject"),
+        ),
+        sa.CheckConstraint(
+            "kind IN ('proposal', 'contract')", name=op.f("ck_message_threads_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_message_threads_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_message_threads_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_message_threads_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposals.id"], name=op.f("fk_message_threads_proposal_id_proposals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_threads")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_message_threads_contract_id")),
+        sa.UniqueConstraint("proposal_id", name=op.f("uq_message_threads_proposal_id")),
+    )
+    with op.batch_alter_table("message_threads", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_message_threads_client_id"), ["client_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_message_threads_freelancer_id"), ["freelancer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_message_threads_last_message_at", ["last_message_at"], unique=False
+        )
+
+    op.create_table(
+        "feedback_private",
+        sa.Column(
+            "feedback_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("likelihood", sa.SmallInteger(), nullable=False),
+        sa.Column("ending_reason", sa.String(length=30), nullable=True),
+        sa.Column("unprofessional", sa.Boolean(), nullable=False),
+        sa.Column("unprofessional_reason", sa.Text(), nullable=False),
+        sa.CheckConstraint(
+            "likelihood >= 0 AND likelihood <= 10", name=op.f("ck_feedback_private_likelihood")
+        ),
+        sa.ForeignKeyConstraint(
+            ["feedback_id"], ["feedback.id"], name=op.f("fk_feedback_private_feedback_id_feedback")
+        ),
+        sa.PrimaryKeyConstraint("feedback_id", name=op.f("pk_feedback_private")),
+    )
+    op.create_table(
+        "message_thread_members",
+        sa.Column(
+            "thread_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("role", sa.String(length=10), nullable=False),
+        sa.Column("last_read_message_id", sa.BigInteger(), nullable=False),
+        sa.Column("last_read_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_emailed_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "role IN ('client', 'freelancer')", name=op.f("ck_message_thread_members_role")
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["message_threads.id"],
+            name=op.f("fk_message_thread_members_thread_id_message_threads"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_message_thread_members_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("thread_id", "user_id", name=op.f("pk_message_thread_members")),
+    )
+    with op.batch_alter_table("message_thread_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_message_thread_members_user_id"), ["user_id"], unique=False
+        )
+
+    op.create_table(
+        "messages",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "thread_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "sender_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["sender_id"], ["users.id"], name=op.f("fk_messages_sender_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["message_threads.id"],
+            name=op.f("fk_messages_thread_id_message_threads"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index("ix_messages_thread_id_id", ["thread_id", "id"], unique=False)
+
+    op.create_table(
+        "milestones",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("funded_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "changes_requested_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("approved_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("refunded_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("auto_approved", sa.Boolean(), nullable=False),
+        sa.Column("submission_count", sa.Integer(), nullable=False),
+        sa.Column("changes_requested_count", sa.Integer(), nullable=False),
+        sa.Column("submission_message", sa.Text(), nullable=False),
+        sa.Column("submission_link", sa.String(length=500), nullable=False),
+        sa.Column("changes_message", sa.Text(), nullable=False),
+        sa.Column(
+            "escrow_return_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending', 'funded', 'submitted', 'changes_requested', 'approved', 'refunded', 'cancelled')",
+            name=op.f("ck_milestones_status"),
+        ),
+        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_milestones_amount")),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_milestones_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["escrow_return_id"],
+            ["escrow_returns.id"],
+            name=op.f("fk_milestones_escrow_return_id_escrow_returns"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_milestones")),
+    )
+    with op.batch_alter_table("milestones", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_milestones_contract_position", ["contract_id", "position"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_milestones_escrow_return_id"), ["escrow_return_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_milestones_status_submitted_at", ["status", "submitted_at"], unique=False
+        )
+
+    op.create_table(
+        "time_entries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("work_date", sa.Date(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("memo", sa.String(length=500), nullable=False),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("created_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("minutes > 0 AND minutes <= 1440", name=op.f("ck_time_entries_minutes")),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_time_entries_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_time_entries_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"],
+            ["hourly_invoices.id"],
+            name=op.f("fk_time_entries_invoice_id_hourly_invoices"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_time_entries")),
+    )
+    with op.batch_alter_table("time_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_time_entries_contract_week", ["contract_id", "week_start"], unique=False
+        )
+        batch_op.create_index(
+            "ix_time_entries_open_weeks", ["invoice_id", "week_start"], unique=False
+        )
+
+    op.create_table(
+        "disputes",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "contract_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "freelancer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("subject_kind", sa.String(length=20), nullable=False),
+        sa.Column(
+            "milestone_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "escrow_return_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "invoice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("open_key", sa.String(length=40), nullable=True),
+        sa.Column("at_stake_cents", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("filed_at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer_due", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("answered_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=True),
+        sa.Column("freelancer_cents", sa.BigInteger(), nullable=True),
+        sa.Column("client_cents", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "decided_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("decided_at", workhall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.CheckConstraint(
+            "outcome IS NULL OR outcome IN ('freelancer_won', 'client_won', 'split')",
+            name=op.f("ck_disputes_outcome"),
+        ),
+        sa.CheckConstraint(
+            "status <> 'decided' OR (outcome IS NOT NULL AND decided_at IS NOT NULL)",
+            name=op.f("ck_disputes_decided"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('awaiting_client', 'in_mediation', 'decided')",
+            name=op.f("ck_disputes_status"),
+        ),
+        sa.CheckConstraint(
+            "subject_kind IN ('milestone', 'escrow_return', 'invoice')",
+            name=op.f("ck_disputes_subject_kind"),
+        ),
+        sa.CheckConstraint(
+            "(freelancer_cents IS NULL OR freelancer_cents >= 0) AND (client_cents IS NULL OR client_cents >= 0)",
+            name=op.f("ck_disputes_shares"),
+        ),
+        sa.CheckConstraint("at_stake_cents > 0", name=op.f("ck_disputes_at_stake")),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["users.id"], name=op.f("fk_disputes_client_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_disputes_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_disputes_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["escrow_return_id"],
+            ["escrow_returns.id"],
+            name=op.f("fk_disputes_escrow_return_id_escrow_returns"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["freelancer_id"], ["users.id"], name=op.f("fk_disputes_freelancer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"],
+            ["hourly_invoices.id"],
+            name=op.f("fk_disputes_invoice_id_hourly_invoices"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["milestone_id"], ["milestones.id"], name=op.f("fk_disputes_milestone_id_milestones")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disputes")),
+        sa.UniqueConstraint("open_key", name=op.f("uq_disputes_open_key")),
+    )
+    with op.batch_alter_table("disputes", schema=None) as batch_op:
+        batch_op.create_index("ix_disputes_contract", ["contract_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_disputes_freelancer_id"), ["freelancer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_disputes_status_answer_due", ["status", "answer_due"], unique=False
+        )
+
+    op.create_table(
+        "dispute_messages",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "dispute_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "author_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("at", workhall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_dispute_messages_author_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["dispute_id"], ["disputes.id"], name=op.f("fk_dispute_messages_dispute_id_disputes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dispute_messages")),
+    )
+    with op.batch_alter_table("dispute_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_dispute_messages_dispute_at", ["dispute_id", "at"], unique=False)
+
     # ### end Alembic commands ###
 
     # The full-text index of open jobs (FTS5 on SQLite, tsvector + GIN on PostgreSQL).
@@ -785,11 +1881,90 @@ def upgrade() -> None:
 def downgrade() -> None:
     drop_search_index(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("dispute_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_dispute_messages_dispute_at")
+
+    op.drop_table("dispute_messages")
+    with op.batch_alter_table("disputes", schema=None) as batch_op:
+        batch_op.drop_index("ix_disputes_status_answer_due")
+        batch_op.drop_index(batch_op.f("ix_disputes_freelancer_id"))
+        batch_op.drop_index("ix_disputes_contract")
+
+    op.drop_table("disputes")
+    with op.batch_alter_table("time_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_time_entries_open_weeks")
+        batch_op.drop_index("ix_time_entries_contract_week")
+
+    op.drop_table("time_entries")
+    with op.batch_alter_table("milestones", schema=None) as batch_op:
+        batch_op.drop_index("ix_milestones_status_submitted_at")
+        batch_op.drop_index(batch_op.f("ix_milestones_escrow_return_id"))
+        batch_op.drop_index("ix_milestones_contract_position")
+
+    op.drop_table("milestones")
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_thread_id_id")
+
+    op.drop_table("messages")
+    with op.batch_alter_table("message_thread_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_message_thread_members_user_id"))
+
+    op.drop_table("message_thread_members")
+    op.drop_table("feedback_private")
+    with op.batch_alter_table("message_threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_threads_last_message_at")
+        batch_op.drop_index(batch_op.f("ix_message_threads_freelancer_id"))
+        batch_op.drop_index(batch_op.f("ix_message_threads_client_id"))
+
+    op.drop_table("message_threads")
+    with op.batch_alter_table("hourly_invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_hourly_invoices_status_dispute_by")
+        batch_op.drop_index(batch_op.f("ix_hourly_invoices_freelancer_id"))
+        batch_op.drop_index(batch_op.f("ix_hourly_invoices_client_id"))
+
+    op.drop_table("hourly_invoices")
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_reveal_notice")
+        batch_op.drop_index("ix_feedback_recipient_reveal_at")
+        batch_op.drop_index(batch_op.f("ix_feedback_author_id"))
+
+    op.drop_table("feedback")
+    with op.batch_alter_table("escrow_returns", schema=None) as batch_op:
+        batch_op.drop_index("ix_escrow_returns_status_respond_by")
+        batch_op.drop_index(batch_op.f("ix_escrow_returns_contract_id"))
+
+    op.drop_table("escrow_returns")
+    with op.batch_alter_table("contract_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_contract_events_contract_at")
+
+    op.drop_table("contract_events")
+    with op.batch_alter_table("offer_milestones", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_offer_milestones_offer_id"))
+
+    op.drop_table("offer_milestones")
+    with op.batch_alter_table("contracts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contracts_job_id"))
+        batch_op.drop_index("ix_contracts_freelancer_status")
+        batch_op.drop_index("ix_contracts_ended_at")
+        batch_op.drop_index("ix_contracts_client_status")
+
+    op.drop_table("contracts")
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_index("ix_offers_status_expires_at")
+        batch_op.drop_index(batch_op.f("ix_offers_proposal_id"))
+        batch_op.drop_index("ix_offers_freelancer_status")
+        batch_op.drop_index("ix_offers_client_status")
+
+    op.drop_table("offers")
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.drop_index("ix_proposals_job_status")
         batch_op.drop_index("ix_proposals_freelancer_status")
 
     op.drop_table("proposals")
+    with op.batch_alter_table("withdrawals", schema=None) as batch_op:
+        batch_op.drop_index("ix_withdrawals_user_at")
+
+    op.drop_table("withdrawals")
     with op.batch_alter_table("profile_skills", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_profile_skills_skill"))
 
@@ -803,6 +1978,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_phone_code_attempts_code_id"))
 
     op.drop_table("phone_code_attempts")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_pair")
+        batch_op.drop_index("ix_payments_maturing")
+        batch_op.drop_index("ix_payments_freelancer_at")
+        batch_op.drop_index(batch_op.f("ix_payments_contract_id"))
+
+    op.drop_table("payments")
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_transaction_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_account_id"))
+
+    op.drop_table("ledger_entries")
     with op.batch_alter_table("job_skills", schema=None) as batch_op:
         batch_op.drop_index("ix_job_skills_skill_job_id")
 
@@ -820,6 +2007,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_connects_spends_proposal")
 
     op.drop_table("connects_spends")
+    with op.batch_alter_table("client_refunds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_client_refunds_contract_id"))
+        batch_op.drop_index(batch_op.f("ix_client_refunds_client_id"))
+
+    op.drop_table("client_refunds")
+    with op.batch_alter_table("client_charges", schema=None) as batch_op:
+        batch_op.drop_index("ix_client_charges_contract")
+        batch_op.drop_index(batch_op.f("ix_client_charges_client_id"))
+
+    op.drop_table("client_charges")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
 
@@ -837,6 +2034,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_pending_logins_user_id"))
 
     op.drop_table("pending_logins")
+    with op.batch_alter_table("payout_methods", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payout_methods_user_id"))
+
+    op.drop_table("payout_methods")
     with op.batch_alter_table("payment_method_checks", schema=None) as batch_op:
         batch_op.drop_index("ix_payment_method_checks_user_at")
 
@@ -853,6 +2054,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
 
     op.drop_table("notifications")
+    with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_transactions_contract")
+
+    op.drop_table("ledger_transactions")
+    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_accounts_user_id"))
+
+    op.drop_table("ledger_accounts")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_status_posted_at")
         batch_op.drop_index("ix_jobs_client_id_status")
