@@ -129,6 +129,17 @@ def _party_milestone(
     return contract, lock_milestone(session, milestone_id)
 
 
+def _refuse_if_disputed(session: Session, milestone: Milestone) -> None:
+    """Money under dispute stays where it is until the dispute is decided (marketplace.md §5):
+    no approval, and no resubmission that a later automatic approval could pay out."""
+    from workhall.disputes.service import has_open_dispute
+
+    if has_open_dispute(session, milestone_id=milestone.id):
+        raise Conflict(
+            "This milestone is under dispute; it waits for the decision.", reason="disputed"
+        )
+
+
 def _plan(milestone: Milestone, action: str, actor: str, contract: Contract) -> str:
     try:
         return rules.milestone_move(
@@ -310,6 +321,7 @@ def submit_work(
             f"The link is an http(s) address of at most {LINK_MAX} characters.", field="link"
         )
     contract, milestone = _party_milestone(session, freelancer, milestone_id, "freelancer")
+    _refuse_if_disputed(session, milestone)
     if milestone.escrow_return_id is not None:
         raise Conflict("The client asked for this escrow back; answer that request first.")
     milestone.status = _plan(milestone, "submit", "freelancer", contract)
@@ -413,6 +425,7 @@ def approve_milestone(
     contract row, the milestone row, then the ledger accounts; a second approval waits for the
     first and then finds the milestone approved (409)."""
     contract, milestone = _party_milestone(session, client, milestone_id, "client")
+    _refuse_if_disputed(session, milestone)
     _plan(milestone, "approve", "client", contract)
     released = _release(session, settings, contract, milestone, actor_id=client.id)
     notify(
@@ -447,8 +460,12 @@ def auto_approve_due_milestones(
         .order_by(Milestone.submitted_at, Milestone.id)
         .limit(limit or settings.contracts_task_batch_size)
     ).all()
+    from workhall.disputes.service import has_open_dispute
+
     done = 0
     for milestone_id in ids:
+        if has_open_dispute(session, milestone_id=milestone_id):
+            continue  # frozen until the dispute is decided
         claimed = session.execute(
             update(Milestone)
             .where(Milestone.id == milestone_id, *due)
