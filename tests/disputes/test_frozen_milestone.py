@@ -17,3 +17,14 @@ def test_disputed_milestone_is_frozen(db, settings, case, disputed):
     with pytest.raises(Conflict):
         contracts.submit_work(db, settings, case.w.freelancer, case.milestone.id, "Again.")
     assert escrow_balance(db, case.contract.id, milestone_id=case.milestone.id) == 10_000
+
+
+def test_contract_page_offers_the_dispute_after_a_second_request(client, db, settings, case):
+    from tests.factories import sign_in_browser
+
+    sign_in_browser(client, db, settings, case.w.freelancer)
+    page = client.get(f"/contracts/{case.contract.id}")
+    assert page.status_code == 200
+    assert f'href="/disputes/new?milestone={case.milestone.id}"' in page.text
+    form = client.get(f"/disputes/new?milestone={case.milestone.id}")
+    assert form.status_code == 200
