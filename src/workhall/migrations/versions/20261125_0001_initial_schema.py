@@ -5,11 +5,11 @@ Revises:
 Create Date: 2026-11-25 23:45:00.739015
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import workhall.core.db
 from workhall.jobs.fulltext import create_search_index, drop_search_index
-
 
 revision = "0001"
 down_revision = None
