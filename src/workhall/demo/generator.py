@@ -348,6 +348,7 @@ def _job(session: Session, demo: Demo, i: int) -> None:
         applicants = rng.sample(pool, k=min(len(pool), 10)) + applicants
     when = posted
     submitted = []
+    featured = None  # the printed demo freelancer's proposal: hired more often
     for freelancer in dict.fromkeys(applicants):
         when = when + timedelta(minutes=rng.randint(5, 600))
         if when >= demo.now:
@@ -377,11 +378,13 @@ def _job(session: Session, demo: Demo, i: int) -> None:
                 session, settings, freelancer, job.id, letter, max(bid, 500)
             )
         submitted.append(result.proposal.id)
+        if freelancer.id == demo.freelancers[0].id:
+            featured = result.proposal.id
         demo.bump("proposals")
     # The client reads some proposals, shortlists and declines a few.
     shortlisted: list[tuple[int, datetime]] = []
     for proposal_id in submitted:
-        roll = rng.random()
+        roll = rng.random() * (0.3 if proposal_id == featured else 1)
         if roll < 0.55 and when < demo.now:
             seen = min(demo.now, when + timedelta(hours=rng.randint(1, 48)))
             demo.at(seen)
@@ -392,7 +395,8 @@ def _job(session: Session, demo: Demo, i: int) -> None:
             elif roll < 0.3:
                 proposals.decline(session, settings, client, proposal_id)
     if shortlisted and (i < 3 or rng.random() < 0.45):
-        demo_contracts.hire(session, demo, client, job, *shortlisted[0])
+        chosen = next((s for s in shortlisted if s[0] == featured), shortlisted[0])
+        demo_contracts.hire(session, demo, client, job, *chosen)
     elif i >= 6 and rng.random() < 0.06 and not job.first_hire_at:
         demo.at(min(demo.now, posted + timedelta(days=rng.uniform(1, 5))))
         jobs.cancel_job(session, settings, client, job.id)
