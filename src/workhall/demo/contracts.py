@@ -15,16 +15,22 @@ from workhall.contracts import offers
 from workhall.contracts import service as contracts
 from workhall.contracts.models import Milestone
 from workhall.contracts.rules import MilestoneTerms
+from workhall.core.errors import Problem
+from workhall.disputes import service as disputes
 from workhall.feedback.models import CLIENT_CRITERIA, FREELANCER_CRITERIA
 from workhall.feedback.service import FeedbackDraft, leave_feedback
 from workhall.jobs.models import Job
 from workhall.proposals.models import Proposal
+from workhall.timesheets import invoicing
+from workhall.timesheets import service as timesheets
 
 if TYPE_CHECKING:
     from workhall.demo.generator import Demo
 
 # How far each demo contract gets; weights make most contracts finished and reviewed.
 STAGES = (
+    ("hourly", 3),
+    ("disputed", 1),
     ("offer_pending", 1),
     ("active_unfunded", 1),
     ("funded", 2),
@@ -68,6 +74,9 @@ def hire(
     stage = rng.choices([s for s, _ in STAGES], weights=[w for _, w in STAGES])[0]
     when = _step(demo, seen, 0.2, 1.5)
     if when is None:
+        return
+    if stage == "hourly":
+        _hourly(session, demo, client, freelancer, job, proposal_id, when)
         return
     total = max(job.budget_cents or (job.hourly_max_cents or 4_000) * 20, 2_000)
     parts = rng.randint(1, 3)
@@ -122,7 +131,7 @@ def hire(
         )
         if stage == "submitted" or (when := _step(demo, when, 0.3, 2)) is None:
             return
-        if stage == "changes_requested" or (k == 0 and rng.random() < 0.25):
+        if stage in ("changes_requested", "disputed") or (k == 0 and rng.random() < 0.25):
             contracts.request_changes(
                 session,
                 settings,
@@ -136,6 +145,9 @@ def hire(
                 session, settings, freelancer, milestone.id, "Updated as requested."
             )
             if (when := _step(demo, when, 0.3, 1)) is None:
+                return
+            if stage == "disputed":
+                _dispute(session, demo, client, freelancer, milestone, when)
                 return
         contracts.approve_milestone(session, settings, client, milestone.id)
         demo.bump("milestones paid")
@@ -183,3 +195,114 @@ def _feedback(
         ),
     )
     demo.bump("feedback")
+
+
+def _dispute(
+    session: Session,
+    demo: Demo,
+    client: User,
+    freelancer: User,
+    milestone: Milestone,
+    when: datetime,
+) -> None:
+    """Sent back a second time; the freelancer disputes and the client answers: the case
+    waits in the trust & safety queue (marketplace.md §5)."""
+    settings = demo.settings
+    contracts.request_changes(
+        session, settings, client, milestone.id, "This still does not match what we agreed."
+    )
+    if (when_filed := _step(demo, when, 0.2, 2)) is None:
+        return
+    dispute = disputes.file_dispute(
+        session,
+        settings,
+        freelancer,
+        disputes.Subject(milestone_id=milestone.id),
+        "The work matches the brief; the client keeps adding requirements.",
+    )
+    demo.bump("disputes")
+    if _step(demo, when_filed, 0.3, 3) is None:
+        return
+    disputes.answer_dispute(
+        session,
+        settings,
+        client,
+        dispute.id,
+        "The delivered pages miss two of the agreed features.",
+    )
+
+
+def _hourly(
+    session: Session,
+    demo: Demo,
+    client: User,
+    freelancer: User,
+    job: Job,
+    proposal_id: int,
+    when: datetime,
+) -> None:
+    """An hourly contract with time logged day by day within the weekly limit; the weeks are
+    invoiced and paid by ``run_hourly_billing`` (marketplace.md §5)."""
+    rng, settings = demo.rng, demo.settings
+    rate = job.hourly_max_cents or rng.choice([2_500, 4_000, 6_000])
+    draft = offers.OfferDraft(
+        title=job.title,
+        description="Hourly, as discussed.",
+        kind="hourly",
+        hourly_rate_cents=rate,
+        weekly_limit_hours=rng.choice([10, 20, 30]),
+        keep_hiring=False,
+    )
+    offer = offers.send_offer(session, settings, client, draft, proposal_id=proposal_id)
+    demo.bump("offers")
+    if (when := _step(demo, when, 0.1, 1.0)) is None:
+        return
+    contract = offers.accept_offer(session, settings, freelancer, offer.id)
+    demo.bump("hourly contracts")
+    day = when
+    for _ in range(rng.randint(8, 30)):
+        day = day + timedelta(days=1)
+        if day >= demo.now:
+            break
+        if day.weekday() >= 5 or rng.random() < 0.3:
+            continue
+        demo.at(day)
+        try:
+            timesheets.log_time(
+                session,
+                settings,
+                freelancer,
+                contract.id,
+                work_date=day.date(),
+                minutes=rng.choice([60, 90, 120, 180, 240]),
+                memo=rng.choice(HOURLY_MEMOS),
+            )
+            demo.bump("time entries")
+        except Problem:  # the weekly limit is reached: the rest of the week is not billable
+            continue
+
+
+HOURLY_MEMOS = (
+    "Implemented the agreed changes and wrote tests.",
+    "Call with the team, then fixed the reported issues.",
+    "Research and first draft.",
+    "Reviewed feedback and revised the work.",
+)
+
+
+def run_hourly_billing(session: Session, demo: Demo, weeks_back: int = 10) -> None:
+    """Replay the worker's Monday invoicing and Saturday payment, week by week, up to now."""
+    start = demo.now - timedelta(weeks=weeks_back)
+    monday = (start - timedelta(days=start.weekday())).replace(
+        hour=0, minute=5, second=0, microsecond=0
+    )
+    while monday < demo.now:
+        demo.at(monday)
+        demo.bump("hourly invoices", invoicing.invoice_due_weeks(session, demo.settings, 10_000))
+        saturday = monday + timedelta(days=5)
+        if saturday < demo.now:
+            demo.at(saturday)
+            demo.bump(
+                "hourly invoices paid", invoicing.pay_due_invoices(session, demo.settings, 10_000)
+            )
+        monday += timedelta(weeks=1)

@@ -119,6 +119,7 @@ def _build(session: Session, demo: Demo, progress: Progress) -> None:
     for i in range(demo.size.jobs):
         _job(session, demo, i)
         progress.advance(task)
+    demo_contracts.run_hourly_billing(session, demo)
     demo.at(demo.now)
     demo.bump("expired", jobs.expire_due_jobs(session, demo.settings) or 0)
     # Released money past its security hold becomes available, as the worker would do.
