@@ -20,6 +20,7 @@ from workhall.audit.service import record
 from workhall.contracts import rules
 from workhall.contracts.models import Contract, ContractEvent, Milestone, Offer, OfferMilestone
 from workhall.core.clock import utcnow
+from workhall.core.db import lock_row
 from workhall.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from workhall.core.settings import Settings
 from workhall.jobs.models import Job
@@ -84,15 +85,7 @@ def check_terms(settings: Settings, draft: OfferDraft) -> rules.OfferTerms:
 
 
 def _lock_offer(session: Session, offer_id: int) -> Offer:
-    offer = session.scalar(
-        select(Offer)
-        .where(Offer.id == offer_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    if offer is None:
-        raise NotFound("There is no such offer.")
-    return offer
+    return lock_row(session, Offer, offer_id, "There is no such offer.")
 
 
 def _party_offer(session: Session, user: User, offer_id: int, role: str) -> Offer:

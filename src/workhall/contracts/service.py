@@ -39,6 +39,7 @@ from workhall.contracts.models import (
 from workhall.contracts.offers import term_limits
 from workhall.core import events
 from workhall.core.clock import utcnow
+from workhall.core.db import lock_row
 from workhall.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from workhall.core.money import format_cents
 from workhall.core.settings import Settings
@@ -81,27 +82,11 @@ def milestone_for(session: Session, user: User, milestone_id: int) -> tuple[Cont
 
 
 def lock_contract(session: Session, contract_id: int) -> Contract:
-    contract = session.scalar(
-        select(Contract)
-        .where(Contract.id == contract_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    if contract is None:
-        raise NotFound("There is no such contract.")
-    return contract
+    return lock_row(session, Contract, contract_id, "There is no such contract.")
 
 
 def lock_milestone(session: Session, milestone_id: int) -> Milestone:
-    milestone = session.scalar(
-        select(Milestone)
-        .where(Milestone.id == milestone_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    if milestone is None:
-        raise NotFound("There is no such milestone.")
-    return milestone
+    return lock_row(session, Milestone, milestone_id, "There is no such milestone.")
 
 
 def require_party(user: User, contract: Contract, role: str) -> None:

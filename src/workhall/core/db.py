@@ -15,9 +15,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -133,6 +133,31 @@ class Database:
 def begin_write(session: Session) -> None:
     """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite)."""
     session.connection(execution_options={IMMEDIATE: True})
+
+
+T = TypeVar("T")
+
+
+def lock_row(session: Session, model: type[T], row_id: int, missing: str) -> T:
+    """The row, locked for this transaction and read fresh from the database; NotFound with
+    ``missing`` when there is none.
+
+    ``FOR NO KEY UPDATE`` on PostgreSQL: it serialises writers of the row like ``FOR UPDATE``
+    but does not wait for rows that merely reference it (their inserts take ``FOR KEY SHARE``),
+    which would otherwise deadlock two transactions that each inserted such a row first.
+    SQLite ignores it: its writer lock (``BEGIN IMMEDIATE``) already serialises writers.
+    """
+    from workhall.core.errors import NotFound
+
+    found = session.scalar(
+        select(model)  # type: ignore[arg-type]
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if found is None:
+        raise NotFound(missing)
+    return found  # type: ignore[no-any-return]
 
 
 _db_lock = threading.Lock()

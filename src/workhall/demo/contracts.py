@@ -255,11 +255,12 @@ def _hourly(
     )
     offer = offers.send_offer(session, settings, client, draft, proposal_id=proposal_id)
     demo.bump("offers")
-    if (when := _step(demo, when, 0.1, 1.0)) is None:
+    accepted = _step(demo, when, 0.1, 1.0)
+    if accepted is None:
         return
     contract = offers.accept_offer(session, settings, freelancer, offer.id)
     demo.bump("hourly contracts")
-    day = when
+    day = accepted
     for _ in range(rng.randint(8, 30)):
         day = day + timedelta(days=1)
         if day >= demo.now:

@@ -26,6 +26,7 @@ from workhall.audit.service import record
 from workhall.connects.rules import connects_price_for_job
 from workhall.core import events
 from workhall.core.clock import utcnow
+from workhall.core.db import lock_row
 from workhall.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from workhall.core.settings import Settings
 from workhall.jobs import rules
@@ -126,20 +127,12 @@ def get_visible_job(session: Session, job_id: int, viewer: User | None) -> Job:
 
 
 def lock_job(session: Session, job_id: int) -> Job:
-    """The job with its row locked (``SELECT ... FOR UPDATE``) and fresh from the database.
+    """The job with its row locked and fresh from the database.
 
     Proposal submission locks the job with this before counting ``proposal_count``, so the
     limit of 50 and the closing of a job serialise on the same row.
     """
-    job = session.scalar(
-        select(Job)
-        .where(Job.id == job_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if job is None:
-        raise NotFound("No such job.")
-    return job
+    return lock_row(session, Job, job_id, "No such job.")
 
 
 def job_accepts_proposals(settings: Settings, job: Job) -> bool:

@@ -26,6 +26,7 @@ from workhall.connects.service import (
     spend_connects,
 )
 from workhall.core.clock import utcnow
+from workhall.core.db import lock_row
 from workhall.core.errors import Conflict, Forbidden, NotFound, PaymentRequired, Unprocessable
 from workhall.core.settings import Settings, get_settings
 from workhall.jobs.models import Job
@@ -54,15 +55,7 @@ DECLINE_BOOST_NOTE = "Proposal declined before the client viewed it — boost re
 
 
 def _lock_proposal(session: Session, proposal_id: int) -> Proposal:
-    proposal = session.scalar(
-        select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if proposal is None:
-        raise NotFound("There is no such proposal.")
-    return proposal
+    return lock_row(session, Proposal, proposal_id, "There is no such proposal.")
 
 
 def _lock_wallets(session: Session, user_ids: Iterable[int]) -> None:

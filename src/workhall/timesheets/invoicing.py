@@ -26,6 +26,7 @@ from workhall.accounts.models import User
 from workhall.contracts import service as contracts
 from workhall.contracts.models import Contract
 from workhall.core.clock import utcnow
+from workhall.core.db import lock_row
 from workhall.core.errors import Conflict, Forbidden, NotFound, PaymentDeclined, Unprocessable
 from workhall.core.money import format_cents
 from workhall.core.settings import Settings
@@ -91,15 +92,7 @@ def _contract_id_of(session: Session, invoice_id: int) -> int:
 
 
 def _lock_invoice(session: Session, invoice_id: int) -> HourlyInvoice:
-    invoice = session.scalar(
-        select(HourlyInvoice)
-        .where(HourlyInvoice.id == invoice_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    if invoice is None:
-        raise NotFound("There is no such invoice.")
-    return invoice
+    return lock_row(session, HourlyInvoice, invoice_id, "There is no such invoice.")
 
 
 def _invoice_week(
