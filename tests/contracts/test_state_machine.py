@@ -8,11 +8,13 @@ Each rule calls the real service inside a savepoint, as a request would: an expe
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, seed
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -44,6 +46,10 @@ from workhall.payments.availability import mature_due_payments
 from workhall.payments.models import ClientCharge, ClientRefund, Payment, Withdrawal
 
 REFUSALS = (Conflict, Unprocessable, Forbidden)
+# The test payment provider remembers idempotency keys outside the database, so keys stay
+# unique across examples even though each example's rows are rolled back.
+_keys = itertools.count()
+SEED = 1
 
 
 def _sum(db: Session, column: Any, *where: Any) -> int:
@@ -125,20 +131,35 @@ class ContractMoney(RuleBasedStateMachine):
     @initialize(amounts=st.lists(st.integers(500, 300_000), min_size=1, max_size=3))
     def hire(self, amounts: list[int]) -> None:
         db, settings = self.db, self.settings
+        # Each example runs in its own savepoint, rolled back in teardown: the worker tasks
+        # (automatic approval, maturing, defaults, returns) act on every row in the database,
+        # so an earlier example's contract must not move money during this one.
+        self.example = db.begin_nested()
         clock.set_now(T0)
         self.w = make_world(db, settings)
         self.w.freelancer.identity_verified_at = T0
         self.method = payouts.add_payout_method(
-            db, settings, self.w.freelancer, payouts.bank_account("F", iban="DE89370400440532013000")
+            db,
+            settings,
+            self.w.freelancer,
+            payouts.bank_account("F", iban="DE89370400440532013000"),
         )
         self.agent = make_user(db, settings, "staff", staff_roles="trust_safety")
         self.contract, self.milestones = hire(db, settings, self.w, *amounts)
         db.flush()
         self.fees_before = _fees_balance(db)
-        self.funded = 0  # model: escrow ever charged to the client's card
+        # The first milestone starts funded, so there is money in play even in the examples
+        # where Hypothesis's swarm testing switches the fund rule off.
+        contracts.fund_milestone(db, settings, self.w.client, self.milestones[0].id)
+        self.funded = amounts[0]  # model: escrow ever charged to the client's card
         self.withdrawn = 0  # model: paid out to the freelancer's bank
-        self.keys = 0
         self.started = True
+
+    def teardown(self) -> None:
+        if self.started and self.example.is_active:
+            self.example.rollback()
+            # Ids are reused by the next example: forget this one's objects entirely.
+            self.db.expunge_all()
 
     # --- the contract's flow -------------------------------------------------------------------
 
@@ -199,14 +220,18 @@ class ContractMoney(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self.started)
-    @rule(hours=st.integers(1, 15 * 24))
+    # Hours up to 15 days; the durations around the 14-day automatic approval are named so
+    # they are drawn often (plain integers lean towards small values).
+    @rule(hours=st.sampled_from([1, 24, 3 * 24, 7 * 24, 14 * 24 - 1, 14 * 24, 15 * 24]))
     def time_passes(self, hours: int) -> None:
         clock.advance(timedelta(hours=hours))
         self.attempt(lambda: contracts.auto_approve_due_milestones(self.db, self.settings))
 
     @precondition(
-        lambda self: self.started
-        and ledger.user_balances(self.db, self.w.freelancer.id)["freelancer_pending"] > 0
+        lambda self: (
+            self.started
+            and ledger.user_balances(self.db, self.w.freelancer.id)["freelancer_pending"] > 0
+        )
     )
     @rule()
     def mature(self) -> None:
@@ -223,10 +248,12 @@ class ContractMoney(RuleBasedStateMachine):
     # --- escrow returns ------------------------------------------------------------------------
 
     @precondition(
-        lambda self: self.started
-        and not self.active()
-        and contracts.escrow_left(self.db, self.contract.id) > 0
-        and returns.open_escrow_return(self.db, self.contract.id) is None
+        lambda self: (
+            self.started
+            and not self.active()
+            and contracts.escrow_left(self.db, self.contract.id) > 0
+            and returns.open_escrow_return(self.db, self.contract.id) is None
+        )
     )
     @rule()
     def ask_escrow_back(self) -> None:
@@ -255,64 +282,105 @@ class ContractMoney(RuleBasedStateMachine):
 
     # --- disputes ------------------------------------------------------------------------------
 
-    @precondition(
-        lambda self: bool(self.in_state("changes_requested")) or self.pending_return() is not None
-    )
+    def disputable(self) -> list[Milestone]:
+        return [
+            m
+            for m in self.in_state("changes_requested")
+            if m.changes_requested_count >= 2
+            and not disputes.has_open_dispute(self.db, milestone_id=m.id)
+        ]
+
+    def undisputed_return(self) -> EscrowReturn | None:
+        request = self.pending_return()
+        if request is None or disputes.has_open_dispute(self.db, escrow_return_id=request.id):
+            return None
+        return request
+
+    @precondition(lambda self: bool(self.disputable()) or self.undisputed_return() is not None)
     @rule(i=st.integers(0, 9))
     def file_dispute(self, i: int) -> None:
-        request = self.pending_return()
-        if request is not None and (i % 2 or not self.in_state("changes_requested")):
+        request, fitting = self.undisputed_return(), self.disputable()
+        if request is not None and (i % 2 or not fitting):
             subject = Subject(escrow_return_id=request.id)
-        else:
-            subject = Subject(milestone_id=self.pick(i, "changes_requested").id)
+        elif fitting and i % 5 != 4:
+            subject = Subject(milestone_id=fitting[i % len(fitting)].id)
+        else:  # now and then one that is not eligible: refused, nothing stored
+            subject = Subject(milestone_id=self.milestones[i % len(self.milestones)].id)
         self.attempt(
             lambda: disputes.file_dispute(
                 self.db, self.settings, self.w.freelancer, subject, "I did what was asked."
             )
         )
 
-    @precondition(lambda self: self.started and bool(self.open_disputes("awaiting_client")))
-    @rule()
-    def answer_dispute(self) -> None:
+    def answer_disputes(self) -> None:
         for dispute_id in self.open_disputes("awaiting_client"):
             self.attempt(
-                lambda d=dispute_id: disputes.answer_dispute(
-                    self.db, self.settings, self.w.client, d, "The work is not what I asked."
+                partial(
+                    disputes.answer_dispute,
+                    self.db,
+                    self.settings,
+                    self.w.client,
+                    dispute_id,
+                    "The work is not what I asked.",
                 )
             )
 
-    @precondition(lambda self: self.started and bool(self.open_disputes("in_mediation")))
-    @rule(
-        outcome=st.sampled_from(["freelancer_won", "client_won", "split"]),
-        share=st.floats(0.01, 0.99),
-    )
-    def decide_dispute(self, outcome: str, share: float) -> None:
+    def decide_disputes(self, outcome: str, share: float) -> None:
         for dispute_id in self.open_disputes("in_mediation"):
             dispute = self.db.get(Dispute, dispute_id)
             assert dispute is not None
             at_stake = disputes.escrow_at_stake(self.db, dispute)
-            kw: dict[str, int] = {}
+            to_freelancer: int | None = None
+            to_client: int | None = None
             if outcome == "split":
                 to_freelancer = min(max(int(at_stake * share), 1), at_stake - 1)
-                kw = {"freelancer_cents": to_freelancer, "client_cents": at_stake - to_freelancer}
+                to_client = at_stake - to_freelancer
             self.attempt(
-                lambda d=dispute_id, k=kw: disputes.decide_dispute(
-                    self.db, self.settings, self.agent, d, outcome=outcome, **k
+                partial(
+                    disputes.decide_dispute,
+                    self.db,
+                    self.settings,
+                    self.agent,
+                    dispute_id,
+                    outcome=outcome,
+                    freelancer_cents=to_freelancer,
+                    client_cents=to_client,
                 )
             )
 
-    @precondition(lambda self: self.started and bool(self.open_disputes("awaiting_client")))
-    @rule(days=st.integers(5, 9))
-    def unanswered_disputes_default(self, days: int) -> None:
-        clock.advance(timedelta(days=days))
-        self.attempt(lambda: disputes.default_unanswered_disputes(self.db, self.settings))
+    # One rule for every move on an open dispute: Hypothesis's swarm testing switches whole
+    # rules off per example, and with three separate rules a filed dispute was seldom moved on.
+    @precondition(
+        lambda self: (
+            self.started
+            and bool(self.open_disputes("in_mediation") or self.open_disputes("awaiting_client"))
+        )
+    )
+    @rule(
+        move=st.sampled_from(["answer", "answer_and_decide", "default"]),
+        outcome=st.sampled_from(["freelancer_won", "client_won", "split"]),
+        share=st.floats(0.01, 0.99),
+        days=st.integers(5, 9),
+    )
+    def move_disputes(self, move: str, outcome: str, share: float, days: int) -> None:
+        """The client answers; an agent decides (drawn outcome and split); or nobody answers
+        and, 5+ days on, the default task decides for the freelancer (marketplace.md §5)."""
+        if move == "default":
+            clock.advance(timedelta(days=days))
+            self.attempt(lambda: disputes.default_unanswered_disputes(self.db, self.settings))
+            return
+        self.answer_disputes()
+        if move == "answer_and_decide":
+            self.decide_disputes(outcome, share)
 
     # --- payouts -------------------------------------------------------------------------------
 
     @precondition(
-        lambda self: self.started
-        and payouts.available_balance(self.db, self.w.freelancer.id)
-        >= self.settings.withdrawal_min_cents
+        lambda self: (
+            self.started
+            and payouts.available_balance(self.db, self.w.freelancer.id)
+            >= self.settings.withdrawal_min_cents
+        )
     )
     @rule(share=st.floats(0.0, 1.0))
     def withdraw(self, share: float) -> None:
@@ -321,8 +389,7 @@ class ContractMoney(RuleBasedStateMachine):
         if have < low:
             return
         amount = low + int((have - low) * share)
-        self.keys += 1
-        key = f"sm-{self.contract.id}-{self.keys}"
+        key = f"contract-sm-{next(_keys)}"
         if self.attempt(
             lambda: payouts.withdraw(
                 self.db, self.settings, self.w.freelancer, amount, self.method.id, key
@@ -366,7 +433,9 @@ class ContractMoney(RuleBasedStateMachine):
         assert charged == payments.escrow_balance(self.db, c) + released + refunded
         card_back = _sum(self.db, ClientCharge.refunded_cents, ClientCharge.contract_id == c)
         refunds = _sum(
-            self.db, ClientRefund.amount_cents + ClientRefund.fee_cents, ClientRefund.contract_id == c
+            self.db,
+            ClientRefund.amount_cents + ClientRefund.fee_cents,
+            ClientRefund.contract_id == c,
         )
         assert card_back == refunds
         client = ledger.user_balances(self.db, self.w.client.id)
@@ -397,9 +466,10 @@ class ContractMoney(RuleBasedStateMachine):
         assert gained == client_fees - fees_back + service_fees
 
 
-def test_random_contract_sequences_keep_the_money_whole(
-    db: Session, settings: Settings
-) -> None:
+def test_random_contract_sequences_keep_the_money_whole(db: Session, settings: Settings) -> None:
+    # A fixed seed: CI replays the same sequences. Of the seeds tried, this one files the most
+    # disputes and moves them on (answered, decided, defaulted) within the time budget.
+    @seed(SEED)
     class Machine(ContractMoney):
         pass
 
@@ -408,10 +478,10 @@ def test_random_contract_sequences_keep_the_money_whole(
     run_state_machine_as_test(
         Machine,
         settings=hsettings(
-            max_examples=15,
-            stateful_step_count=30,
+            max_examples=22,
+            stateful_step_count=20,
             deadline=None,
-            derandomize=True,
+            database=None,
             suppress_health_check=list(HealthCheck),
         ),
     )
