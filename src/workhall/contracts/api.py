@@ -34,6 +34,7 @@ from workhall.contracts.schemas import (
     Party,
     SubmitIn,
 )
+from workhall.core.errors import documented_problems
 from workhall.core.idempotency import idempotency_key, run_idempotent
 from workhall.core.settings import Settings
 from workhall.core.web import ApiClient, ApiFreelancer, ApiUser, DbDep, SettingsDep
@@ -43,16 +44,12 @@ router = APIRouter(tags=["contracts"])
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        401: "Not signed in",
+_problems = documented_problems(
+    {
         402: "Payment declined",
         403: "Not allowed (wrong party, account, no saved card)",
-        404: "Not found",
-        409: "Conflict with the current state",
-        422: "Invalid input",
     }
-    return {c: {"description": text[c] + " (problem document)"} for c in codes}
+)
 
 
 def _party(user: User) -> Party:

@@ -7,6 +7,7 @@ of work rolls back on any exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -75,3 +76,28 @@ class TooManyRequests(Problem):
 
 class PaymentDeclined(Problem):
     status, slug, title = 402, "payment-declined", "Payment declined"
+
+
+# What each problem status means, for the API's OpenAPI ``responses``.
+PROBLEM_DESCRIPTIONS = {
+    401: "Not signed in",
+    402: "Payment required",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+ResponsesDoc = dict[int | str, dict[str, Any]]
+
+
+def documented_problems(overrides: dict[int, str]) -> Callable[..., ResponsesDoc]:
+    """A feature's helper for route ``responses=``: ``_problems(401, 404)`` documents those
+    statuses as problem documents, in the feature's own words where ``overrides`` has them."""
+    text = {**PROBLEM_DESCRIPTIONS, **overrides}
+
+    def problems(*codes: int) -> ResponsesDoc:
+        return {c: {"description": text[c] + " (problem document)"} for c in codes}
+
+    return problems

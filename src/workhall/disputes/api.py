@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from workhall.core.errors import Forbidden
+from workhall.core.errors import Forbidden, documented_problems
 from workhall.core.idempotency import run_idempotent
 from workhall.core.web import ApiClient, ApiFreelancer, ApiUser, DbDep, SettingsDep
 from workhall.disputes import service
@@ -34,15 +34,11 @@ router = APIRouter(tags=["disputes"])
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        401: "Not signed in",
+_problems = documented_problems(
+    {
         403: "Not allowed (wrong party or staff role)",
-        404: "Not found",
-        409: "Conflict with the current state",
-        422: "Invalid input",
     }
-    return {c: {"description": text[c] + " (problem document)"} for c in codes}
+)
 
 
 def message_out(d: Dispute, m: DisputeMessage) -> MessageOut:

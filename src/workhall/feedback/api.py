@@ -3,7 +3,7 @@ caller may see, reply once, and a profile's public reviews."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from workhall.accounts.models import User
 from workhall.accounts.profiles import find_public_user
 from workhall.contracts.models import Contract
 from workhall.contracts.service import contract_for
-from workhall.core.errors import Forbidden, NotFound, Unprocessable
+from workhall.core.errors import Forbidden, NotFound, Unprocessable, documented_problems
 from workhall.core.settings import Settings
 from workhall.core.web import ApiUser, DbDep, SettingsDep
 from workhall.feedback import queries, rules, service
@@ -32,15 +32,12 @@ router = APIRouter(tags=["feedback"])
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        401: "Not signed in",
-        403: "Not allowed",
+_problems = documented_problems(
+    {
         404: "Not found (strangers never learn a contract exists)",
         409: "Not ended, window closed, revealed, or already replied",
-        422: "Invalid input",
     }
-    return {c: {"description": text[c] + " (problem document)"} for c in codes}
+)
 
 
 def feedback_out(v: queries.FeedbackView) -> FeedbackOut:

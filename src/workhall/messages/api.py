@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
+from workhall.core.errors import documented_problems
 from workhall.core.settings import Settings
 from workhall.core.web import ApiUser, DbDep, SettingsDep, writes_on_get
 from workhall.messages import queries, service
@@ -29,15 +30,12 @@ router = APIRouter(tags=["messages"])
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        401: "Not signed in",
+_problems = documented_problems(
+    {
         403: "Not a party of the conversation, or a freelancer writing before the client",
-        404: "Not found",
         409: "The conversation is closed",
-        422: "Invalid input",
     }
-    return {c: {"description": text[c] + " (problem document)"} for c in codes}
+)
 
 
 def _party(user: User, role: str) -> Party:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
+from workhall.core.errors import documented_problems
 from workhall.core.idempotency import run_idempotent
 from workhall.core.settings import Settings
 from workhall.core.web import ApiFreelancer, ApiUser, DbDep, SettingsDep, writes_on_get
@@ -37,16 +38,11 @@ router = APIRouter(tags=["proposals"])
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        401: "Not signed in",
+_problems = documented_problems(
+    {
         402: "Not enough Connects (with price and balance)",
-        403: "Not allowed",
-        404: "Not found",
-        409: "Conflict with the current state",
-        422: "Invalid input",
     }
-    return {c: {"description": text[c] + " (problem document)"} for c in codes}
+)
 
 
 def _timestamps(p: Proposal) -> Timestamps:

@@ -4,11 +4,12 @@ see its time and invoices (anyone else: 404); the freelancer logs time, the clie
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
 from workhall.core.clock import utcnow
+from workhall.core.errors import documented_problems
 from workhall.core.web import ApiUser, DbDep, SettingsDep
 from workhall.timesheets import invoicing, rules, service
 from workhall.timesheets.models import HourlyInvoice, TimeEntry
@@ -28,15 +29,12 @@ router = APIRouter(tags=["timesheets"])
 Id = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
 
 
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {
-        401: "Not signed in",
+_problems = documented_problems(
+    {
         403: "Not allowed (the other party)",
-        404: "Not found",
         409: "Conflict with the current state (week invoiced, deadline passed)",
-        422: "Invalid input",
     }
-    return {c: {"description": text[c] + " (problem document)"} for c in codes}
+)
 
 
 def entry_out(e: TimeEntry) -> TimeEntryOut:
