@@ -20,7 +20,7 @@ from workhall.contracts.models import LINK_MAX, MESSAGE_MAX, REASON_MAX, TITLE_M
 from workhall.contracts.offer_pages import FIELD_MAX, page_id
 from workhall.core.errors import Forbidden, Problem, Unprocessable
 from workhall.core.money import format_cents, parse_dollars
-from workhall.core.templating import redirect, render
+from workhall.core.templating import form_action, redirect, render
 from workhall.core.web import Csrf, DbDep, PageClient, PageFreelancer, PageUser, SettingsDep
 
 router = APIRouter()
@@ -111,12 +111,13 @@ def fund(
     milestone_id: int, request: Request, user: PageClient, db: DbDep, settings: SettingsDep
 ) -> Response:
     back = _back(_milestone_contract(db, user, milestone_id))
-    try:
-        m = service.fund_milestone(db, settings, user, milestone_id)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, f"Milestone funded: {format_cents(m.amount_cents)} in escrow.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.fund_milestone(db, settings, user, milestone_id),
+        lambda m: f"Milestone funded: {format_cents(m.amount_cents)} in escrow.",
+    )
 
 
 @router.post("/milestones/{milestone_id}/submit", dependencies=[Csrf])
@@ -130,12 +131,13 @@ def submit(
     link: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     back = _back(_milestone_contract(db, user, milestone_id))
-    try:
-        service.submit_work(db, settings, user, milestone_id, message, link)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "Work submitted. The client has been notified.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.submit_work(db, settings, user, milestone_id, message, link),
+        "Work submitted. The client has been notified.",
+    )
 
 
 @router.post("/milestones/{milestone_id}/approve", dependencies=[Csrf])
@@ -143,12 +145,13 @@ def approve(
     milestone_id: int, request: Request, user: PageClient, db: DbDep, settings: SettingsDep
 ) -> Response:
     back = _back(_milestone_contract(db, user, milestone_id))
-    try:
-        m = service.approve_milestone(db, settings, user, milestone_id)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, f"Approved: {format_cents(m.amount_cents)} released.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.approve_milestone(db, settings, user, milestone_id),
+        lambda m: f"Approved: {format_cents(m.amount_cents)} released.",
+    )
 
 
 @router.post("/milestones/{milestone_id}/request-changes", dependencies=[Csrf])
@@ -161,12 +164,13 @@ def request_changes(
     message: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
     back = _back(_milestone_contract(db, user, milestone_id))
-    try:
-        service.request_changes(db, settings, user, milestone_id, message)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "Changes requested. The freelancer has been notified.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.request_changes(db, settings, user, milestone_id, message),
+        "Changes requested. The freelancer has been notified.",
+    )
 
 
 @router.post("/contracts/{contract_id}/end", dependencies=[Csrf])
@@ -179,12 +183,13 @@ def end(
     reason: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
     back = _back(page_id(contract_id))
-    try:
-        service.end_contract(db, settings, user, contract_id, reason)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "The contract has ended.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.end_contract(db, settings, user, contract_id, reason),
+        "The contract has ended.",
+    )
 
 
 @router.post("/contracts/{contract_id}/escrow-return", dependencies=[Csrf])
@@ -216,9 +221,10 @@ def refund(
 ) -> Response:
     found = queries.escrow_return_for(db, user, page_id(request_id))
     back = _back(found.contract_id)
-    try:
-        r = returns.refund_escrow_return(db, settings, user, request_id)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, f"{format_cents(r.refunded_cents)} refunded to the client.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: returns.refund_escrow_return(db, settings, user, request_id),
+        lambda r: f"{format_cents(r.refunded_cents)} refunded to the client.",
+    )

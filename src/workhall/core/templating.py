@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
 
 from workhall import catalog
 from workhall.core.clock import utcnow
+from workhall.core.errors import Problem
 from workhall.core.money import format_cents
 
+T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FLASH_COOKIE = "wh_flash"
 
@@ -77,6 +81,24 @@ def redirect(
     if message and request is not None:
         flash(response, request, message, kind)
     return response
+
+
+def form_action(
+    request: Request,
+    db: Session,
+    back: str,
+    action: Callable[[], T],
+    done: str | Callable[[T], str],
+) -> RedirectResponse:
+    """Run a page form's write and go back to ``back`` with ``done`` as the message — or, when
+    the service refuses with a problem, roll the unit of work back (nothing stored) and go back
+    with the problem's detail as the error."""
+    try:
+        result = action()
+    except Problem as exc:
+        db.rollback()
+        return redirect(back, request, exc.detail, "error")
+    return redirect(back, request, done if isinstance(done, str) else done(result))
 
 
 def render(

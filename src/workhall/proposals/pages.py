@@ -12,7 +12,7 @@ from workhall.accounts.models import User
 from workhall.accounts.page_helpers import transaction_gate
 from workhall.core.errors import NotFound, Problem, Unprocessable
 from workhall.core.money import parse_dollars
-from workhall.core.templating import redirect, render
+from workhall.core.templating import form_action, redirect, render
 from workhall.core.web import (
     Csrf,
     DbDep,
@@ -218,12 +218,13 @@ def withdraw(
     proposal_id: int, request: Request, user: PageFreelancer, db: DbDep, settings: SettingsDep
 ) -> Response:
     back = _back(request, f"/proposals/{proposal_id}")
-    try:
-        service.withdraw_proposal(db, settings, user, _id(proposal_id))
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "Proposal withdrawn. Any held boost is back in your balance.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.withdraw_proposal(db, settings, user, _id(proposal_id)),
+        "Proposal withdrawn. Any held boost is back in your balance.",
+    )
 
 
 @router.post("/proposals/{proposal_id}/boost", dependencies=[Csrf])
@@ -254,12 +255,13 @@ def shortlist(
     proposal_id: int, request: Request, user: PageClient, db: DbDep, settings: SettingsDep
 ) -> Response:
     back = _back(request, f"/proposals/{proposal_id}")
-    try:
-        service.shortlist(db, user, _id(proposal_id), settings)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "Added to your shortlist.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.shortlist(db, user, _id(proposal_id), settings),
+        "Added to your shortlist.",
+    )
 
 
 @router.post("/proposals/{proposal_id}/decline", dependencies=[Csrf])
@@ -267,12 +269,13 @@ def decline(
     proposal_id: int, request: Request, user: PageClient, db: DbDep, settings: SettingsDep
 ) -> Response:
     back = _back(request, f"/proposals/{proposal_id}")
-    try:
-        service.decline(db, settings, user, _id(proposal_id))
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "Proposal declined.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: service.decline(db, settings, user, _id(proposal_id)),
+        "Proposal declined.",
+    )
 
 
 def _client_page(
@@ -380,9 +383,10 @@ def invitations(request: Request, user: PageFreelancer, db: DbDep) -> Response:
 def decline_invitation(
     invitation_id: int, request: Request, user: PageFreelancer, db: DbDep
 ) -> Response:
-    try:
-        service.respond_to_invitation(db, user, _id(invitation_id))
-    except Problem as exc:
-        db.rollback()
-        return redirect("/invitations", request, exc.detail, "error")
-    return redirect("/invitations", request, "Invitation declined.")
+    return form_action(
+        request,
+        db,
+        "/invitations",
+        lambda: service.respond_to_invitation(db, user, _id(invitation_id)),
+        "Invitation declined.",
+    )

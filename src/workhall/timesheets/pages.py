@@ -21,7 +21,7 @@ from workhall.contracts.models import Contract
 from workhall.core.clock import utcnow
 from workhall.core.errors import NotFound, Problem, Unprocessable
 from workhall.core.settings import Settings
-from workhall.core.templating import redirect, render
+from workhall.core.templating import form_action, redirect, render
 from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep
 from workhall.timesheets import invoicing, rules, service
 from workhall.timesheets.models import DISPUTE_REASON_MAX, MEMO_MAX
@@ -194,12 +194,13 @@ def edit_entry(
 @router.post("/time-entries/{entry_id}/delete", dependencies=[Csrf])
 def remove_entry(entry_id: int, request: Request, user: PageUser, db: DbDep) -> Response:
     contract_id = service.entry_for(db, user, _id(entry_id)).contract_id
-    try:
-        service.delete_entry(db, user, entry_id)
-    except Problem as exc:
-        db.rollback()
-        return redirect(f"/contracts/{contract_id}/timesheet", request, exc.detail, "error")
-    return redirect(f"/contracts/{contract_id}/timesheet", request, "Time entry deleted.")
+    return form_action(
+        request,
+        db,
+        f"/contracts/{contract_id}/timesheet",
+        lambda: service.delete_entry(db, user, entry_id),
+        "Time entry deleted.",
+    )
 
 
 @router.get("/contracts/{contract_id}/invoices")
@@ -237,9 +238,10 @@ def dispute(
 ) -> Response:
     contract_id = invoicing.invoice_for(db, user, _id(invoice_id)).contract_id
     back = f"/contracts/{contract_id}/invoices"
-    try:
-        invoicing.dispute_invoice(db, settings, user, invoice_id, reason)
-    except Problem as exc:
-        db.rollback()
-        return redirect(back, request, exc.detail, "error")
-    return redirect(back, request, "Invoice disputed. It will not be paid while disputed.")
+    return form_action(
+        request,
+        db,
+        back,
+        lambda: invoicing.dispute_invoice(db, settings, user, invoice_id, reason),
+        "Invoice disputed. It will not be paid while disputed.",
+    )
