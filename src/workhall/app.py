@@ -36,6 +36,10 @@ API_ROUTERS = [
     "workhall.payments.api",
     "workhall.disputes.api",
     "workhall.timesheets.api",
+    "workhall.reputation.api",
+    "workhall.conduct.api",
+    "workhall.identity.api",
+    "workhall.support.api",
 ]
 PAGE_ROUTERS = [
     "workhall.home.pages",
@@ -51,6 +55,14 @@ PAGE_ROUTERS = [
     "workhall.payments.pages",
     "workhall.disputes.pages",
     "workhall.timesheets.pages",
+    "workhall.reputation.pages",
+    "workhall.reputation.pilot_pages",
+    "workhall.conduct.pages",
+    "workhall.identity.pages",
+    "workhall.staff.pages",
+    "workhall.support.pages",
+    "workhall.community.pages",
+    "workhall.talent.pages",
 ]
 
 CSP = (

@@ -42,6 +42,9 @@ TASK_MODULES = [
     "workhall.payments.tasks",
     "workhall.disputes.tasks",
     "workhall.timesheets.tasks",
+    "workhall.reputation.tasks",
+    "workhall.conduct.tasks",
+    "workhall.identity.tasks",
 ]
 
 

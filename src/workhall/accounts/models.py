@@ -104,6 +104,27 @@ class AccountStatusChange(Base):
     at: Mapped[Timestamp]
 
 
+class AccountHold(Base):
+    """A hold on an account: from ``starts_at`` until ``ends_at`` (open while None).
+
+    Placed and lifted by staff with reasons (marketplace.md §1) or imported with a history
+    (interfaces.md §3). The account's status is ``on_hold`` while an open hold covers now; the
+    reputation engine reads the rows themselves ("on hold at T", "a hold began in the last 90
+    days", reputation.md §2.2 criterion 8, §6)."""
+
+    __tablename__ = "account_holds"
+    __table_args__ = (Index("ix_account_holds_user_starts_at", "user_id", "starts_at"),)
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    starts_at: Mapped[Timestamp]
+    ends_at: Mapped[OptTimestamp]
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    placed_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"), nullable=True)
+    lifted_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"), nullable=True)
+    lift_reason: Mapped[str] = mapped_column(String(1000), default="")
+
+
 class FreelancerProfile(Base):
     __tablename__ = "freelancer_profiles"
 

@@ -17,6 +17,7 @@ SUBSCRIBER_MODULES: list[str] = [
     "workhall.proposals.subscribers",
     "workhall.feedback.subscribers",
     "workhall.contracts.subscribers",
+    "workhall.reputation.subscribers",
 ]
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)

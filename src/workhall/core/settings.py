@@ -168,6 +168,55 @@ class Settings(BaseSettings):
     sms_http_token: str | None = None  # bearer token of the HTTP SMS gateway
     sms_http_timeout_seconds: float = 10.0
 
+    # --- reputation (reputation.md) ----------------------------------------------------------
+    # §1: the JSS is computed from history; these are the spec's numbers, kept together here.
+    jss_top_rated_min: int = 90
+    jss_grace_floor: int = 80
+    top_rated_eligible_weeks: int = 13  # of the 16 most recent Mondays
+    top_rated_weeks_considered: int = 16
+    top_rated_min_earnings_cents: int = 100_000
+    top_rated_min_tenure_days: int = 90
+    top_rated_activity_days: int = 90
+    top_rated_hold_lookback_days: int = 90
+    top_rated_plus_min_earnings_cents: int = 1_000_000
+    top_rated_plus_large_client_cents: int = 500_000
+    # §3: the Rising Talent pilot.
+    pilot_seed: str = "rising-talent"
+    pilot_control_percent: int = Field(default=20, ge=0, le=100)
+    rising_talent_award_connects: int = 30
+    rising_talent_max_account_age_days: int = 365
+    rising_talent_new_account_days: int = 30
+    readiness_questions: int = 10
+    readiness_pass_mark: int = 8
+    readiness_retake_hours: int = 24
+    pilot_first_contract_days: int = 60
+    pilot_earnings_days: int = 90
+    # §2.5: premium support first-response targets.
+    support_priority_response_hours: int = 4
+    support_standard_response_hours: int = 24
+    top_rated_invitation_suggestions: int = 10
+    evaluation_batch_size: int = 2000  # freelancers per committed step of an evaluation
+
+    # --- trust and safety (trust.md) ---------------------------------------------------------
+    conduct_min_ended_contracts: int = 5
+    conduct_harsh_score_below: str = "3.00"
+    conduct_others_average_at_least: str = "4.50"
+    conduct_others_min_scores: int = 2
+    conduct_min_distinct_freelancers: int = 3
+    conduct_share_percent: int = 40
+    conduct_poor_work_again_at_most: int = 4
+    conduct_disputes_lost: int = 2
+    conduct_window_days: int = 365
+    conduct_overdue_days: int = 7
+    conduct_auto_monitoring_days: int = 7
+    conduct_monitoring_days: int = 90
+    conduct_min_monitored_contracts: int = 3
+    conduct_appeal_days: int = 30
+    identity_max_file_bytes: int = 10 * 1024 * 1024
+    identity_document_retention_days: int = 30
+    identity_provider: str = "manual"  # manual | a plugged-in automated provider
+    file_encryption_key: str | None = None  # Fernet key; generated in the data folder if unset
+
     # --- demo ---------------------------------------------------------------------------------
     demo_seed: int = 20261125
 
@@ -197,6 +246,21 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    def resolved_file_encryption_key(self) -> bytes:
+        """The Fernet key for files at rest: configured, or generated once in the data folder."""
+        if self.file_encryption_key:
+            return self.file_encryption_key.encode()
+        path = self.data_dir / "file_encryption_key"
+        if path.exists():
+            return path.read_text().strip().encode()
+        from cryptography.fernet import Fernet
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = Fernet.generate_key()
+        path.write_bytes(key)
         path.chmod(0o600)
         return key
 

@@ -13,12 +13,14 @@ feedback is revealed when ``reveal_at <= now`` — computed from times, no worke
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -66,7 +68,10 @@ class Feedback(Base):
         Index("ix_feedback_recipient_reveal_at", "recipient_id", "reveal_at"),
         Index("ix_feedback_reveal_notice", "reveal_notified_at", "reveal_at"),
         CheckConstraint("author_role IN ('client', 'freelancer')", name="author_role"),
-        CheckConstraint(_scores_check(), name="criteria"),
+        CheckConstraint(f"imported OR ({_scores_check()})", name="criteria"),
+        CheckConstraint(
+            "public_score IS NULL OR (public_score >= 1 AND public_score <= 5)", name="public_score"
+        ),
         *(
             CheckConstraint(f"{n} IS NULL OR ({n} >= 1 AND {n} <= 5)", name=f"{n}_range")
             for n in ALL_CRITERIA
@@ -88,6 +93,10 @@ class Feedback(Base):
     clarity: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     payment_promptness: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # An imported history (interfaces.md §3) gives one overall public score (or none) instead
+    # of the six criteria; live feedback leaves it None and its overall is the criteria's mean.
+    imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_score: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), nullable=True)
     submitted_at: Mapped[Timestamp]  # the first submission: what the pair's reveal counts
     updated_at: Mapped[Timestamp]
     reveal_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -116,3 +125,29 @@ class FeedbackPrivate(Base):
     ending_reason: Mapped[str | None] = mapped_column(String(ENDING_REASON_MAX), nullable=True)
     unprofessional: Mapped[bool] = mapped_column(Boolean, default=False)
     unprofessional_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FeedbackRevision(Base):
+    """An earlier feedback record of an imported history that a later record on the same
+    contract and side replaced. ``feedback`` holds the latest (what pages show); the
+    reputation engine still reads these at instants before the replacement (reputation.md §6).
+    """
+
+    __tablename__ = "feedback_revisions"
+    __table_args__ = (
+        Index("ix_feedback_revisions_contract", "contract_id", "author_role", "at"),
+        CheckConstraint(
+            "public_score IS NULL OR (public_score >= 1 AND public_score <= 5)", name="public_score"
+        ),
+        CheckConstraint(
+            "private_score IS NULL OR (private_score >= 0 AND private_score <= 10)",
+            name="private_score",
+        ),
+    )
+
+    id: Mapped[IntPk]
+    contract_id: Mapped[int] = mapped_column(BigId, ForeignKey("contracts.id"))
+    author_role: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    public_score: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), nullable=True)
+    private_score: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)

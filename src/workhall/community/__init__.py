@@ -1,0 +1,1 @@
+"""Top Rated community area, workshops and resources (reputation.md §2.5)."""

@@ -1,0 +1,1 @@
+"""The client conduct program (trust.md §1)."""

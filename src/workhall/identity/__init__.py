@@ -1,0 +1,1 @@
+"""Identity verification (trust.md §2.2)."""

@@ -1,0 +1,1 @@
+"""Reputation: Job Success Score, Top Rated / Plus, Rising Talent, My Stats (reputation.md)."""

@@ -1,0 +1,3 @@
+"""Event subscribers of this feature."""
+
+from __future__ import annotations
