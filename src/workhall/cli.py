@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -161,6 +162,25 @@ def demo(
         )
     except DemoRefused as exc:
         raise fail(str(exc)) from exc
+
+
+@app.command("import-history")
+def import_history(
+    file: Path = typer.Argument(..., help="A history in JSON Lines (interfaces.md §3)."),
+) -> None:
+    """Import a marketplace history, all or nothing; a progress bar on a terminal."""
+    from workhall.reputation.import_command import run_import
+
+    run_import(file)
+
+
+def _reputation_app() -> typer.Typer:
+    from workhall.reputation.evaluate_command import reputation_app
+
+    return reputation_app
+
+
+app.add_typer(_reputation_app(), name="reputation")
 
 
 def main() -> None:
