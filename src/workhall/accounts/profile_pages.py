@@ -16,6 +16,7 @@ from workhall.core.errors import NotFound
 from workhall.core.templating import render
 from workhall.core.web import DbDep, OptionalPageUser, SettingsDep
 from workhall.feedback.pages import reviews_context
+from workhall.reputation.queries import standing
 
 router = APIRouter()
 
@@ -39,6 +40,7 @@ def public_profile(
                 "profile": profile,
                 "availability": AVAILABILITY.get(profile.availability, ""),
                 "own": own,
+                "standing": standing(db, user.id),
                 "completeness": profile_completeness(completeness_facts(user, profile))
                 if own
                 else None,

@@ -61,6 +61,9 @@ class Job(Base):
     first_hire_at: Mapped[OptTimestamp]
     last_hire_at: Mapped[OptTimestamp]
     keep_hiring: Mapped[bool] = mapped_column(Boolean, default=False)
+    # spec: reputation.md §2.5 — "Top Rated invitations": the system suggests the best-matching
+    # Top Rated freelancers for the job; their proposals (answering invitations) are free.
+    top_rated_invitations: Mapped[bool] = mapped_column(Boolean, default=False)
     # Maintained by the proposals feature, under this row's lock.
     proposal_count: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -223,6 +223,7 @@ def post_job(
     duration: Annotated[str, Form(max_length=10)] = "",
     experience_level: Annotated[str, Form(max_length=20)] = "",
     visibility: Annotated[str, Form(max_length=20)] = "public",
+    top_rated_invitations: Annotated[bool, Form()] = False,
 ) -> Response:
     form: dict[str, Any] = {
         "title": title,
@@ -236,6 +237,7 @@ def post_job(
         "duration": duration,
         "experience_level": experience_level,
         "visibility": visibility,
+        "top_rated_invitations": top_rated_invitations,
     }
     errors: list[dict[str, str]] = []
     amounts: dict[str, int | None] = {}
@@ -259,6 +261,7 @@ def post_job(
             hourly_min_cents=amounts.get("hourly_min"),
             hourly_max_cents=amounts.get("hourly_max"),
             visibility=visibility,
+            top_rated_invitations=top_rated_invitations,
         )
         try:
             job = service.post_job(db, settings, user, draft)

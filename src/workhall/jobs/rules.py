@@ -71,6 +71,7 @@ class JobDraft:
     hourly_min_cents: int | None = None
     hourly_max_cents: int | None = None
     visibility: str = "public"
+    top_rated_invitations: bool = False
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class JobIn(Strict):
     duration: Duration
     experience_level: Experience
     visibility: Visibility = "public"
+    top_rated_invitations: bool = False
 
     def draft(self) -> rules.JobDraft:
         return rules.JobDraft(
@@ -67,6 +68,7 @@ class JobIn(Strict):
             hourly_min_cents=self.hourly_min_cents,
             hourly_max_cents=self.hourly_max_cents,
             visibility=self.visibility,
+            top_rated_invitations=self.top_rated_invitations,
         )
 
 
@@ -159,6 +161,7 @@ class JobOut(BaseModel):
     duration: str
     experience_level: str
     visibility: str
+    top_rated_invitations: bool
     status: str
     connects_cost: int
     posted_at: datetime
@@ -185,6 +188,7 @@ class JobOut(BaseModel):
             duration=job.duration,
             experience_level=job.experience_level,
             visibility=job.visibility,
+            top_rated_invitations=job.top_rated_invitations,
             status=job.status,
             connects_cost=job.connects_cost,
             posted_at=job.posted_at,

@@ -25,6 +25,8 @@ from workhall.core.web import (
 from workhall.jobs import rules as job_rules
 from workhall.proposals import queries, rules, service
 from workhall.proposals.schemas import MAX_ID
+from workhall.reputation.queries import standing
+from workhall.talent.queries import top_rated_suggestions
 
 router = APIRouter()
 
@@ -195,6 +197,7 @@ def proposal_page(
             "freelancer": freelancer,
             "is_client": is_client,
             "match": rules.match_percent(job.skill_slugs, profile_skills),
+            "standing": standing(db, freelancer.id),
             "holds_slot": queries.holds_slot(db, settings, proposal),
             "auction_open": service.is_auction_open(settings, job),
             "minimum": minimum,
@@ -310,6 +313,11 @@ def _client_page(
             "proposed_ids": proposed_ids,
             "q": q,
             "found": found,
+            "suggestions": (
+                top_rated_suggestions(db, listing.job, settings.top_rated_invitation_suggestions)
+                if listing.job.top_rated_invitations
+                else []
+            ),
             "form": form or {},
             "error": error,
         },

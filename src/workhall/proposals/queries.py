@@ -18,6 +18,8 @@ from workhall.jobs.models import Job
 from workhall.proposals import rules
 from workhall.proposals.models import Invitation, Proposal
 from workhall.proposals.service import LIVE_STATUSES, is_auction_open, live_bids
+from workhall.reputation.queries import Standing, standings
+from workhall.talent.ranking import badge_rank
 
 # The freelancer's tabs (My proposals) and the client's tabs (the job's proposal list).
 FREELANCER_TABS: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,7 @@ class ClientRow:
     match: int
     boosted: bool
     rank: int
+    standing: Standing | None = None
 
 
 @dataclass
@@ -85,6 +88,7 @@ def client_proposals(
         else {}
     )
     job_skills = job.skill_slugs
+    marks = standings(session, users)  # stored JSS and badges (reputation.md §1.7, §2.5)
     facts = []
     matches: dict[int, int] = {}
     for p in proposals:
@@ -101,12 +105,21 @@ def client_proposals(
                 boost_live=p.boost_state in ("held", "spent") and p.status in LIVE_STATUSES,
                 identity_verified=user.identity_verified_at is not None,
                 phone_verified=user.phone_verified_at is not None,
+                jss=marks[user.id].jss,
+                badge_rank=badge_rank(marks[user.id].level, marks[user.id].rising_talent_badge),
             )
         )
     ranked = rules.rank_proposals(facts, settings.boost_slots)
     by_id = {p.id: p for p in proposals}
     rows = [
-        ClientRow(by_id[pid], users[by_id[pid].freelancer_id], matches[pid], slot, n)
+        ClientRow(
+            by_id[pid],
+            users[by_id[pid].freelancer_id],
+            matches[pid],
+            slot,
+            n,
+            marks[by_id[pid].freelancer_id],
+        )
         for n, (pid, slot) in enumerate(ranked, start=1)
     ]
     counts = {t: sum(_in_tab(p, t) for p in proposals) for t in CLIENT_TABS}

@@ -102,9 +102,9 @@ def match_percent(job_skills: Iterable[str], freelancer_skills: Iterable[str]) -
 class RankFacts:
     """What ranks one proposal in its client's list.
 
-    ``jss`` (0–100 or None) and ``badge_rank`` (0 none, 1 Rising Talent, 2 Top Rated,
-    3 Top Rated Plus) plug in when the reputation feature exists; until then they are None/0
-    and the order falls through to verification and submission time.
+    ``jss`` (0–100 or None, the stored JSS) and ``badge_rank`` (0 none, 1 Rising Talent
+    (treatment arm), 2 Top Rated, 3 Top Rated Plus) come from the latest evaluation: the
+    ranking boost of reputation.md §2.5 and §3.2 in the client's proposal list.
     """
 
     proposal_id: int
