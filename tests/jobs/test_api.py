@@ -27,6 +27,7 @@ JOB_FIELDS = {
     "duration",
     "experience_level",
     "visibility",
+    "top_rated_invitations",
     "status",
     "connects_cost",
     "posted_at",
