@@ -65,6 +65,8 @@ def transaction_gate(
             "email_unverified": ("/settings/account", "Confirm your email"),
             "phone_unverified": (f"/settings/phone?next={quote(back)}", "Verify your phone"),
         }
+        if user.status in ("on_hold", "restricted"):  # the standing page says why and what next
+            links[reason] = ("/account/standing", "See your account standing")
         href, label = links.get(reason, ("", ""))
         return {"message": exc.detail, "href": href, "label": label}
     return None

@@ -26,6 +26,7 @@ KIND_ICONS = {
     "proposal_declined": "x-circle",
     "invitation": "envelope-open",
     "contract_ended": "flag",
+    "conduct_case": "clipboard-check",
 }
 
 
