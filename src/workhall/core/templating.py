@@ -70,6 +70,7 @@ def flash(response: Response, request: Request, message: str, kind: str = "succe
         _serializer(request).dumps([kind, message]),
         httponly=True,
         samesite="lax",
+        secure=request.app.state.settings.cookie_secure,
         max_age=120,
     )
 
