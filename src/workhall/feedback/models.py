@@ -109,7 +109,12 @@ class Feedback(Base):
         return CLIENT_CRITERIA if self.author_role == "client" else FREELANCER_CRITERIA
 
     def scores(self) -> dict[str, int]:
-        return {name: int(getattr(self, name)) for name in self.criteria()}
+        # An imported feedback has no criteria, only ``public_score``.
+        return {
+            name: int(value)
+            for name in self.criteria()
+            if (value := getattr(self, name)) is not None
+        }
 
 
 class FeedbackPrivate(Base):

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from workhall.contracts.models import Contract
@@ -52,7 +53,20 @@ def _paid_on_contract() -> ColumnElement[bool]:
 
 
 def overall_of(f: Feedback) -> Decimal:
+    if f.imported:  # an imported history gives the overall itself (interfaces.md §3)
+        assert f.public_score is not None, "imported feedback without a public score"
+        return f.public_score
     return rules.overall(list(f.scores().values()))
+
+
+def _overall_or_none(f: Feedback) -> Decimal | None:
+    """None for an imported record that gave only a private score."""
+    return None if f.imported and f.public_score is None else overall_of(f)
+
+
+def _has_public() -> ColumnElement[bool]:
+    """SQL: the feedback has a public part (an imported record may carry only a private one)."""
+    return or_(Feedback.imported.is_(False), Feedback.public_score.is_not(None))
 
 
 # --- one contract, as a reader may see it ---------------------------------------------------
@@ -88,6 +102,7 @@ class FeedbackView:
         return [
             (name, label, self.scores[name])
             for name, label in rules.CRITERIA_LABELS[self.author_role]
+            if name in self.scores
         ]
 
 
@@ -96,7 +111,7 @@ def _view(
 ) -> FeedbackView | None:
     revealed = rules.is_revealed(f.reveal_at, now)
     allowed = rules.visibility(viewer, f.author_role, revealed, paid)
-    if not allowed.public:
+    if not allowed.public or _overall_or_none(f) is None:
         return None
     private = None
     if allowed.private:
@@ -237,7 +252,12 @@ class ReviewPage:
 
 
 def _public_where(recipient_id: int, now: datetime) -> list[ColumnElement[bool]]:
-    return [Feedback.recipient_id == recipient_id, Feedback.reveal_at <= now, _paid_on_contract()]
+    return [
+        Feedback.recipient_id == recipient_id,
+        Feedback.reveal_at <= now,
+        _paid_on_contract(),
+        _has_public(),
+    ]
 
 
 def public_reviews(
@@ -253,9 +273,19 @@ def public_reviews(
     score_sum: ColumnElement[int] = columns[0]
     for column in columns[1:]:
         score_sum = score_sum + column
-    sums = [int(v) for v in session.scalars(select(score_sum).where(*where))]
-    total = len(sums)
-    average = rules.average_overall(sums)
+    found = session.execute(
+        select(score_sum, Feedback.imported, Feedback.public_score).where(*where)
+    ).all()
+    total = len(found)
+    average: Decimal | None
+    if any(imported for _s, imported, _p in found):  # imported: the overall itself
+        exact = [Fraction(p or 0) if imported else Fraction(int(s), 6) for s, imported, p in found]
+        mean = sum(exact, Fraction(0)) / total
+        average = (Decimal(mean.numerator) / Decimal(mean.denominator)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    else:
+        average = rules.average_overall([int(s) for s, _i, _p in found])
     rows = session.execute(
         select(Feedback, Contract)
         .join(Contract, Contract.id == Feedback.contract_id)
@@ -269,7 +299,11 @@ def public_reviews(
             id=f.id,
             contract_title=c.title,
             author_role=f.author_role,
-            scores=[(n, label, f.scores()[n]) for n, label in rules.CRITERIA_LABELS[f.author_role]],
+            scores=[
+                (n, label, f.scores()[n])
+                for n, label in rules.CRITERIA_LABELS[f.author_role]
+                if n in f.scores()
+            ],
             overall=overall_of(f),
             comment=f.comment,
             reply=f.reply,
@@ -295,7 +329,7 @@ class ClientFeedbackFact:
     client_id: int
     freelancer_id: int
     revealed_at: datetime
-    public: Decimal  # overall, 1.00–5.00
+    public: Decimal | None  # overall, 1.00–5.00 (None: an imported record without one)
     private: int | None
 
 
@@ -308,7 +342,7 @@ class FreelancerFeedbackFact:
     client_id: int
     freelancer_id: int
     revealed_at: datetime
-    public: Decimal
+    public: Decimal | None
     work_again: int | None
     unprofessional: bool
 
@@ -338,7 +372,7 @@ def revealed_client_feedback(
             client_id=c.client_id,
             freelancer_id=c.freelancer_id,
             revealed_at=f.reveal_at,
-            public=overall_of(f),
+            public=_overall_or_none(f),
             private=p.likelihood if p is not None else None,
         )
         for f, p, c in _revealed(session, "client", until, where)
@@ -363,7 +397,7 @@ def revealed_feedback_for_client(
             client_id=c.client_id,
             freelancer_id=c.freelancer_id,
             revealed_at=f.reveal_at,
-            public=overall_of(f),
+            public=_overall_or_none(f),
             work_again=p.likelihood if p is not None else None,
             unprofessional=bool(p.unprofessional) if p is not None else False,
         )
@@ -383,4 +417,4 @@ def public_scores_given_by_client(
             Feedback.reveal_at <= (until or utcnow()),
         )
     )
-    return {f.contract_id: overall_of(f) for f in rows}
+    return {f.contract_id: overall_of(f) for f in rows if _overall_or_none(f) is not None}
