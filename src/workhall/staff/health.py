@@ -23,6 +23,7 @@ from workhall.contracts.models import Contract
 from workhall.core.clock import utcnow
 from workhall.jobs.models import Job
 from workhall.proposals.models import Proposal
+from workhall.reputation.importer import ARCHIVE_HANDLE
 from workhall.reputation.models import Evaluation
 from workhall.reputation.queries import TOP_RATED_LEVELS
 
@@ -87,24 +88,31 @@ class HealthReport:
         return {**self.__dict__, "jss_buckets": list(JSS_BUCKETS)}
 
 
+def _marketplace_job() -> ColumnElement[bool]:
+    """Jobs clients posted — not the closed placeholder jobs that carry imported proposals."""
+    return Job.client_id.not_in(select(User.id).where(User.handle == ARCHIVE_HANDLE))
+
+
 def _jobs(session: Session, bounds: list[datetime]) -> tuple[dict[int, tuple[int, ...]], ...]:
     posted = _counts(
         session,
-        select(_bucket(Job.posted_at, bounds).label("b")).where(_in_range(Job.posted_at, bounds)),
+        select(_bucket(Job.posted_at, bounds).label("b")).where(
+            _in_range(Job.posted_at, bounds), _marketplace_job()
+        ),
     )
     proposals = _counts(
         session,
         select(_bucket(Job.posted_at, bounds).label("b"))
         .select_from(Proposal)
         .join(Job, Job.id == Proposal.job_id)
-        .where(_in_range(Job.posted_at, bounds)),
+        .where(_in_range(Job.posted_at, bounds), _marketplace_job()),
     )
     closed = _counts(
         session,
         select(
             _bucket(Job.closed_at, bounds).label("b"),
             case((Job.first_hire_at.is_not(None), 1), else_=0).label("hired"),
-        ).where(Job.status != "open", _in_range(Job.closed_at, bounds)),
+        ).where(Job.status != "open", _in_range(Job.closed_at, bounds), _marketplace_job()),
         "hired",
     )
     return posted, proposals, closed
