@@ -131,3 +131,26 @@ class ProfileCompletenessRecord(Base):
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
     at: Mapped[Timestamp]
     completeness: Mapped[int] = mapped_column(SmallInteger)
+
+
+# --- My Stats: peer figures precomputed at each evaluation (reputation.md §5, quality.md §1) ---
+
+
+class PeerFunnel(Base):
+    """The proposal funnel of a category's peers at one evaluation instant: freelancers hired
+    in the category in the last 90 days, and the proposals they sent in it in those 90 days
+    (``reputation.stats.compute_peer_funnels``). One row per category and instant, zeros
+    included, so a missing row means "not computed yet"."""
+
+    __tablename__ = "peer_funnels"
+    __table_args__ = (UniqueConstraint("category", "instant"),)
+
+    id: Mapped[IntPk]
+    category: Mapped[str] = mapped_column(String(40))
+    instant: Mapped[datetime] = mapped_column(UTCDateTime)
+    peers: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    viewed: Mapped[int] = mapped_column(Integer, default=0)
+    interviewed: Mapped[int] = mapped_column(Integer, default=0)
+    hired: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[Timestamp]
