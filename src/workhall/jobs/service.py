@@ -72,6 +72,7 @@ def post_job(session: Session, settings: Settings, client: User, data: JobDraft)
         duration=draft.duration,
         experience_level=draft.experience_level,
         visibility=draft.visibility,
+        top_rated_invitations=draft.top_rated_invitations,
         status="open",
         connects_cost=connects_price_for_job(
             budget_type=draft.budget_type,
