@@ -21,6 +21,7 @@ from workhall.core.settings import Settings
 log = logging.getLogger("workhall.worker")
 
 TaskFn = Callable[[Session, Settings], int]
+DatabaseTaskFn = Callable[[Database, Settings], int]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Task:
     name: str
     every_seconds: int
     fn: TaskFn
+
+
+@dataclass(frozen=True)
+class DatabaseTask:
+    """A task that commits in steps of its own (e.g. the badge evaluation, one transaction per
+    batch): it gets the Database instead of running inside one unit of work."""
+
+    name: str
+    every_seconds: int
+    fn: DatabaseTaskFn
 
 
 # Modules exposing ``TASKS: list[Task]``.
@@ -45,23 +56,27 @@ TASK_MODULES = [
     "workhall.reputation.tasks",
     "workhall.conduct.tasks",
     "workhall.identity.tasks",
+    "workhall.staff.tasks",
 ]
 
 
-def all_tasks() -> list[Task]:
-    tasks: list[Task] = []
+def all_tasks() -> list[Task | DatabaseTask]:
+    tasks: list[Task | DatabaseTask] = []
     for name in TASK_MODULES:
         tasks.extend(importlib.import_module(name).TASKS)
     return tasks
 
 
 def run_once(
-    database: Database, settings: Settings, tasks: list[Task] | None = None
+    database: Database, settings: Settings, tasks: list[Task | DatabaseTask] | None = None
 ) -> dict[str, int]:
     """Run every task once, each in its own transaction; returns how much each one did."""
     done: dict[str, int] = {}
     for task in tasks or all_tasks():
         try:
+            if isinstance(task, DatabaseTask):
+                done[task.name] = task.fn(database, settings)
+                continue
             with database.unit_of_work() as session:
                 done[task.name] = task.fn(session, settings)
         except Exception:

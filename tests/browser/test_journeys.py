@@ -639,3 +639,15 @@ def leave_feedback_both_ways(client: Visitor, freelancer: Visitor, contract_id: 
     expect(review).to_contain_text("5.00")
     screenshot(fp, "38-freelancer-public-profile")
     freelancer.watch.assert_clean("freelancer's earnings and profile")
+
+    # quality.md §3: "… both leave feedback, the freelancer sees My Stats"
+    fp.get_by_role("link", name="My Stats").click()
+    expect(fp).to_have_url(re.compile(r"/stats$"))
+    expect(fp.get_by_role("heading", name="My Stats", level=1)).to_be_visible()
+    earnings = fp.get_by_role("region", name="Earnings")
+    expect(earnings).to_contain_text(MILESTONE)
+    expect(fp.get_by_role("region", name="Feedback received")).to_contain_text("1")
+    expect(fp.get_by_role("region", name="Proposals, last 90 days")).to_be_visible()
+    expect(fp.locator("#chart-earnings")).to_be_visible()
+    screenshot(fp, "39-freelancer-my-stats")
+    freelancer.watch.assert_clean("freelancer's My Stats")

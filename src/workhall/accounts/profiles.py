@@ -49,6 +49,7 @@ from workhall.payments.provider import (
     get_provider,
     normalize_card_number,
 )
+from workhall.reputation.completeness import record_completeness
 
 HANDLE = re.compile(r"\A[A-Za-z0-9_.-]{1,40}\Z")
 
@@ -157,6 +158,7 @@ def update_freelancer_profile(
             profile.skills.append(ProfileSkill(user_id=user.id, skill=slug))
     profile.updated_at = utcnow()
     session.flush()
+    record_completeness(session, user)
     return profile
 
 
@@ -176,6 +178,7 @@ def set_profile_photo(session: Session, settings: Settings, user: User, data: by
         files.on_commit(session, lambda: photos.delete_photo(settings, old))
     profile.photo_path = name
     profile.updated_at = utcnow()
+    record_completeness(session, user)
     return name
 
 
@@ -186,6 +189,7 @@ def remove_profile_photo(session: Session, settings: Settings, user: User) -> No
         files.on_commit(session, lambda: photos.delete_photo(settings, old))
     profile.photo_path = None
     profile.updated_at = utcnow()
+    record_completeness(session, user)
 
 
 def add_portfolio_item(
@@ -226,6 +230,7 @@ def add_portfolio_item(
     profile.portfolio.append(item)
     profile.updated_at = utcnow()
     session.flush()
+    record_completeness(session, user)
     return item
 
 
@@ -238,6 +243,7 @@ def remove_portfolio_item(session: Session, user: User, item_id: int) -> None:
     profile.portfolio.remove(item)
     profile.updated_at = utcnow()
     session.flush()
+    record_completeness(session, user)
 
 
 def _client_profile(session: Session, user: User) -> ClientProfile:

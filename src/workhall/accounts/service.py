@@ -117,6 +117,9 @@ def sign_up(
         from workhall.connects.service import grant_signup_connects
 
         grant_signup_connects(session, settings, user)
+        from workhall.reputation.completeness import record_completeness
+
+        record_completeness(session, user)  # reputation.md §6: the history starts at sign-up
     elif role == "client":
         session.add(ClientProfile(user_id=user.id))
     record(session, "account.created", "user", user.id, actor_id=user.id, role=role)

@@ -69,15 +69,17 @@ def issue_lot(
     note: str = "",
     job_id: int | None = None,
     proposal_id: int | None = None,
+    at: datetime | None = None,
 ) -> ConnectsLot | None:
-    """Issue a lot once per (user, source); returns None if that source was already issued."""
+    """Issue a lot once per (user, source); returns None if that source was already issued.
+    ``at`` dates the lot and its history line (default now)."""
     lock_wallet(session, user_id)
     exists = session.scalar(
         select(ConnectsLot.id).where(ConnectsLot.user_id == user_id, ConnectsLot.source == source)
     )
     if exists is not None:
         return None
-    now = utcnow()
+    now = at or utcnow()
     lot = ConnectsLot(
         user_id=user_id,
         kind=kind,
@@ -114,6 +116,23 @@ def grant_signup_connects(session: Session, settings: Settings, user: User) -> N
         source="signup",
         amount=plan_grant(settings, user.connects_plan),
         note="Welcome grant",
+    )
+
+
+def award_connects(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    *,
+    source: str,
+    amount: int,
+    note: str,
+    at: datetime | None = None,
+) -> ConnectsLot | None:
+    """A one-time award (e.g. Rising Talent, reputation.md §3.2): an ``award`` lot issued once
+    per ``source``, dated ``at`` (a back-filled evaluation dates it at its instant)."""
+    return issue_lot(
+        session, settings, user_id, kind="award", source=source, amount=amount, note=note, at=at
     )
 
 

@@ -31,6 +31,8 @@ from workhall.core.security import hash_password
 from workhall.core.settings import Settings
 from workhall.demo import content
 from workhall.demo import contracts as demo_contracts
+from workhall.demo import reputation as demo_reputation
+from workhall.demo import trust as demo_trust
 from workhall.jobs import service as jobs
 from workhall.jobs.rules import JobDraft
 from workhall.payments.availability import mature_due_payments
@@ -99,9 +101,12 @@ def run_demo(
             database.unit_of_work() as session,
         ):
             _build(session, demo, progress)
+            roles = demo_reputation.build_track_records(session, demo)
     finally:
         clock.set_now(None)
-    _print_logins(database, demo, console)
+    demo_reputation.evaluate(database, settings, demo, console)
+    demo_trust.after_evaluation(database, demo)
+    _print_logins(database, demo, console, roles)
     return demo
 
 
@@ -120,6 +125,7 @@ def _build(session: Session, demo: Demo, progress: Progress) -> None:
         _job(session, demo, i)
         progress.advance(task)
     demo_contracts.run_hourly_billing(session, demo)
+    demo_trust.build_history(session, demo)
     demo.at(demo.now)
     demo.bump("expired", jobs.expire_due_jobs(session, demo.settings) or 0)
     # Released money past its security hold becomes available, as the worker would do.
@@ -404,14 +410,23 @@ def _job(session: Session, demo: Demo, i: int) -> None:
         demo.bump("cancelled")
 
 
-def _print_logins(database: Database, demo: Demo, console: Console) -> None:
+def _print_logins(
+    database: Database, demo: Demo, console: Console, roles: demo_reputation.Roles
+) -> None:
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     table.add_column("who")
     table.add_column("email")
-    table.add_row("Freelancer with a complete profile", "freelancer@example.com")
+    table.add_row(
+        "Top Rated freelancer: JSS, 18 months of earnings and feedback in My Stats",
+        "freelancer@example.com",
+    )
+    for label, email in demo_reputation.showcase(database, demo, roles):
+        table.add_row(label, email)
     table.add_row("Client with open jobs and proposals", "client@example.com")
     table.add_row("Another freelancer / client", "freelancer1@example.com / client1@example.com")
     table.add_row("Staff: admin (asks to set up a second factor)", "admin@example.com")
+    for label, email in demo_trust.showcase(database, demo):
+        table.add_row(label, email)
     console.print(table)
     summary = ", ".join(f"{v} {k}" for k, v in sorted(demo.counts.items()))
     console.print(f"{len(demo.freelancers)} freelancers, {len(demo.clients)} clients; {summary}")

@@ -39,6 +39,7 @@ from workhall.core.errors import (
 )
 from workhall.core.settings import Settings
 from workhall.notifications.service import notify
+from workhall.reputation.completeness import record_completeness
 from workhall.verification import rules
 from workhall.verification.models import PhoneCode, PhoneCodeAttempt, PhoneNumber
 from workhall.verification.rules import DAY, Block, OtpLimits
@@ -392,6 +393,7 @@ def verify_code(session: Session, settings: Settings, user: User, code: str) -> 
             "If you did not do this, change your password and contact support.",
             "/settings/phone",
         )
+    record_completeness(session, user)  # the phone is a completeness item
     session.flush()
     return user
 
