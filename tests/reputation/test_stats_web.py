@@ -180,6 +180,27 @@ def test_page_shows_the_numbers_and_the_chart_data(client, db, settings, busy):
     )
 
 
+def test_page_shows_criterion_values_with_their_units(client, db, settings, busy):
+    """Stored values are cents, ISO days and codes: the page shows dollars, % and words."""
+    sign_in(client, db, settings, busy)
+    html = client.get("/stats").text
+    assert 'id="badges-as-of"' in html and "As of the Jun 15, 2026 evaluation" in html
+    plus = html.split('id="plus-criteria"', 1)[1].split("</ul>", 1)[0]
+    assert "$1,200.00" in plus and "120000" not in plus
+    top = html.split('id="top-rated-criteria"', 1)[1].split("</ul>", 1)[0]
+    assert ">95%<" in top and ">No<" in top
+
+
+def test_page_has_no_empty_jss_chart_before_a_first_score(client, db, settings):
+    clock.set_now(NOW)
+    f = make_freelancer(db, settings)
+    evaluation(db, f, datetime(2026, 6, 1, tzinfo=UTC))
+    evaluation(db, f, datetime(2026, 6, 15, tzinfo=UTC))
+    sign_in(client, db, settings, f)
+    html = client.get("/stats").text
+    assert 'id="jss-empty"' in html and 'id="chart-jss"' not in html
+
+
 def test_page_empty_states(client, db, settings):
     clock.set_now(NOW)
     f = make_freelancer(db, settings)
@@ -262,6 +283,15 @@ def test_top_rated_page_shows_the_freelancers_status(client, db, settings, busy)
     html = client.get("/top-rated").text
     assert 'id="my-status"' in html and "Job Success Score <strong>95%" in html
     assert "eligible weeks 15/16" in html and "Identity verified" in html
+
+
+def test_top_rated_page_gives_a_client_no_links_to_freelancer_pages(client, db, settings):
+    clock.set_now(NOW)
+    sign_in(client, db, settings, make_client(db, settings))
+    html = client.get("/top-rated").text
+    assert 'id="client-note"' in html and 'href="/talent"' in html
+    for path in ("/rising-talent", "/community", "/workshops", "/resources"):
+        assert f'href="{path}"' not in html, path
 
 
 def test_top_rated_page_before_any_evaluation(client, db, settings):
