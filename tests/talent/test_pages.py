@@ -40,7 +40,7 @@ def _evaluate(db, user, level="none", jss=None, arm=None):
 
 
 def test_search_shows_badges_and_boosts_badge_holders(client, db, settings):
-    plain = _freelancer(db, settings, "Plain Pat")
+    _freelancer(db, settings, "Plain Pat")
     top = _freelancer(db, settings, "Top Tess")
     rising = _freelancer(db, settings, "Rising Rae")
     control = _freelancer(db, settings, "Control Cy")
@@ -81,7 +81,7 @@ def test_top_rated_invitations_suggest_and_only_the_owner_switches(client, db, s
     owner = make_client(db, settings)
     job = make_job(db, settings, owner, top_rated_invitations=False)
     star = _freelancer(db, settings, "Star Sue")
-    plain = _freelancer(db, settings, "Plain Paul")
+    _freelancer(db, settings, "Plain Paul")
     _evaluate(db, star, "top_rated", 93)
     other = make_client(db, settings)
     csrf = sign_in_browser(client, db, settings, other)
