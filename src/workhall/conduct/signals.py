@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Executable, func, select
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
@@ -43,6 +43,36 @@ def public_score(row: Feedback) -> Fraction | None:
         return None if row.public_score is None else Fraction(row.public_score)
     names = CLIENT_CRITERIA if row.author_role == "client" else FREELANCER_CRITERIA
     return Fraction(sum(int(getattr(row, n)) for n in names), len(names))
+
+
+# The columns ``_score`` reads, selected as plain values (no ORM objects: the evaluation reads
+# every feedback of the window).
+_CRITERIA = tuple(dict.fromkeys(CLIENT_CRITERIA + FREELANCER_CRITERIA))
+_CRITERIA_INDEX = {name: i for i, name in enumerate(_CRITERIA)}
+_SCORE_COLUMNS = (
+    Feedback.imported,
+    Feedback.public_score,
+    Feedback.author_role,
+    *(getattr(Feedback, name) for name in _CRITERIA),
+)
+
+
+def _score(values: Sequence[Any]) -> Fraction | None:
+    """``public_score`` of a row given as the values of ``_SCORE_COLUMNS`` (same result)."""
+    imported, public, role, *criteria = values
+    if imported:
+        return None if public is None else Fraction(public)
+    names = CLIENT_CRITERIA if role == "client" else FREELANCER_CRITERIA
+    return Fraction(sum(int(criteria[_CRITERIA_INDEX[n]]) for n in names), len(names))
+
+
+def _rows(session: Session, statement: Executable) -> Sequence[Any]:
+    """Every row of a plain column select, fetched at once on the session's connection (after
+    the flush an ORM query would do): this skips the ORM's per-row result machinery and the
+    driver's row-by-row fetching, most of the load time at scale."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement).all()
 
 
 def flag_candidates(session: Session, t: datetime, th: Thresholds) -> list[int]:
@@ -83,31 +113,46 @@ def _load_batch(
 ) -> dict[int, ClientFacts]:
     floor = window_start(t, th) - REVEAL_SLACK
     last_closed = dict(
-        session.execute(
+        _rows(
+            session,
             select(ConductCase.client_id, func.max(ConductCase.closed_at))
             .where(
                 ConductCase.client_id.in_(client_ids),
                 ConductCase.status.in_(("resolved", "reinstated")),
                 ConductCase.closed_at <= t,
             )
-            .group_by(ConductCase.client_id)
-        ).all()
-    )
-    contracts = session.execute(
-        select(Contract.id, Contract.client_id, Contract.freelancer_id, Contract.ended_at)
-        .where(
-            Contract.client_id.in_(client_ids),
-            Contract.ended_at.is_not(None),
-            Contract.ended_at > floor,
-            Contract.ended_at <= t,
+            .group_by(ConductCase.client_id),
         )
-        .order_by(Contract.ended_at, Contract.id)
-    ).all()
-    feedback = _feedback_of(session, [c.id for c in contracts], t)
-    freelancers = sorted({c.freelancer_id for c in contracts})
+    )
+    ended = (
+        Contract.client_id.in_(client_ids),
+        Contract.ended_at.is_not(None),
+        Contract.ended_at > floor,
+        Contract.ended_at <= t,
+    )
+    contracts = _rows(
+        session,
+        select(Contract.id, Contract.client_id, Contract.freelancer_id, Contract.ended_at)
+        .where(*ended)
+        .order_by(Contract.ended_at, Contract.id),
+    )
+    feedback = _feedback_of(session, ended, t)
+    # ``rules.is_harsh`` reads a freelancer's scores from other clients only for a score below
+    # ``harsh_below`` given to them: only those freelancers' scores are loaded (the others' are
+    # never read, so every signal and outcome is the same).
+    freelancers = sorted(
+        {
+            c.freelancer_id
+            for c in contracts
+            if (given := feedback.get((c.id, "client"))) is not None
+            and given[0] is not None
+            and given[0] < th.harsh_below
+        }
+    )
     scores = _scores_received(session, freelancers, t, th)
     lost: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for client_id, contract_id, at in session.execute(
+    for client_id, contract_id, at in _rows(
+        session,
         select(Dispute.client_id, Dispute.contract_id, Dispute.decided_at)
         .where(
             Dispute.client_id.in_(client_ids),
@@ -116,7 +161,7 @@ def _load_batch(
             Dispute.decided_at > floor,
             Dispute.decided_at <= t,
         )
-        .order_by(Dispute.decided_at)
+        .order_by(Dispute.decided_at),
     ):
         if at is not None:
             lost[client_id].append((contract_id, at))
@@ -143,7 +188,9 @@ def _load_batch(
             last_closed_at=last_closed.get(cid),
             contracts=tuple(by_client.get(cid, ())),
             lost_disputes=tuple(lost.get(cid, ())),
-            freelancer_scores={f: scores[f] for f in {c.freelancer_id for c in by_client[cid]}}
+            freelancer_scores={
+                f: scores[f] for f in {c.freelancer_id for c in by_client[cid]} if f in scores
+            }
             if cid in by_client
             else {},
         )
@@ -155,24 +202,32 @@ FeedbackFacts = tuple[Fraction | None, datetime, int | None, bool]
 
 
 def _feedback_of(
-    session: Session, contract_ids: Sequence[int], t: datetime
+    session: Session, contracts: tuple[ColumnElement[bool], ...], t: datetime
 ) -> dict[tuple[int, str], FeedbackFacts]:
     """(contract, author role) → (public score, reveal, private 0–10, unprofessional), revealed
-    by T."""
+    by T, of the contracts matching ``contracts`` (the same conditions that selected them: one
+    join instead of long lists of contract ids)."""
     out: dict[tuple[int, str], FeedbackFacts] = {}
-    for chunk in _chunks(contract_ids):
-        rows = session.execute(
-            select(Feedback, FeedbackPrivate.likelihood, FeedbackPrivate.unprofessional)
-            .outerjoin(FeedbackPrivate, FeedbackPrivate.feedback_id == Feedback.id)
-            .where(Feedback.contract_id.in_(chunk), Feedback.reveal_at <= t)
-        ).all()
-        for fb, likelihood, unprofessional in rows:
-            out[(fb.contract_id, fb.author_role)] = (
-                public_score(fb),
-                fb.reveal_at,
-                likelihood,
-                bool(unprofessional),
-            )
+    rows = _rows(
+        session,
+        select(
+            Feedback.contract_id,
+            Feedback.reveal_at,
+            FeedbackPrivate.likelihood,
+            FeedbackPrivate.unprofessional,
+            *_SCORE_COLUMNS,
+        )
+        .join(Contract, Contract.id == Feedback.contract_id)
+        .outerjoin(FeedbackPrivate, FeedbackPrivate.feedback_id == Feedback.id)
+        .where(*contracts, Feedback.reveal_at <= t),
+    )
+    for contract_id, reveal_at, likelihood, unprofessional, *score in rows:
+        out[(contract_id, score[2])] = (
+            _score(score),
+            reveal_at,
+            likelihood,
+            bool(unprofessional),
+        )
     return out
 
 
@@ -182,16 +237,19 @@ def _scores_received(
     """Per freelancer, the public scores clients gave them revealed in (T − window, T]."""
     found: dict[int, list[tuple[int, datetime, Fraction]]] = defaultdict(list)
     for chunk in _chunks(freelancer_ids):
-        rows = session.scalars(
-            select(Feedback).where(
+        rows = _rows(
+            session,
+            select(
+                Feedback.recipient_id, Feedback.author_id, Feedback.reveal_at, *_SCORE_COLUMNS
+            ).where(
                 Feedback.recipient_id.in_(chunk),
                 Feedback.author_role == "client",
                 Feedback.reveal_at > window_start(t, th),
                 Feedback.reveal_at <= t,
-            )
-        ).all()
-        for fb in rows:
-            score = public_score(fb)
+            ),
+        )
+        for recipient_id, author_id, reveal_at, *values in rows:
+            score = _score(values)
             if score is not None:
-                found[fb.recipient_id].append((fb.author_id, fb.reveal_at, score))
+                found[recipient_id].append((author_id, reveal_at, score))
     return {f: tuple(found.get(f, ())) for f in freelancer_ids}

@@ -22,13 +22,15 @@ instant is the latest one due (a back-fill of past instants does not notify for 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -116,6 +118,24 @@ def due_instants(session: Session, until: datetime) -> list[datetime]:
 
 def latest_due_instant(now: datetime) -> datetime:
     return rules.evaluation_instants(now - timedelta(days=17), now)[-1]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch builds its facts and results.
+
+    A batch allocates hundreds of thousands of small acyclic objects (tuples, datetimes,
+    fact records), which makes Python run full collections over the whole heap again and
+    again — a quarter of an instant's time at scale S. Those objects are freed by reference
+    counting anyway; whatever cyclic garbage the batch leaves is collected once it ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -251,14 +271,14 @@ def _run_claimed(
     numbers = rules.RuleNumbers.from_settings(settings)
     evaluated = 0
     while True:
-        with database.unit_of_work() as session:
+        with gc_paused(), database.unit_of_work() as session:
             _fence(session, instant, me)
             count = evaluate_batch(session, settings, instant, numbers, cache, emit_events)
         if count == 0:
             break
         evaluated += count
         batch_done(instant, evaluated)
-    with database.unit_of_work() as session:
+    with gc_paused(), database.unit_of_work() as session:
         _fence(session, instant, me)
         clients = _conduct(session, settings, instant)
         if emit_events:  # the latest instant: My Stats compares with its peers (quality.md §1)

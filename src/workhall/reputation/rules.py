@@ -30,6 +30,7 @@ DAY = timedelta(days=1)
 _NINETY_DAYS = timedelta(days=90)  # spec: §1.1 long_term and §1.4 weight steps
 _LONGEST_WINDOW = timedelta(days=max(days for _, days in WINDOWS))
 _HALF = Fraction(1, 2)
+_ZERO = timedelta(0)
 # spec: §1.2 rule 3 — public score thresholds.
 _PUBLIC_POSITIVE = Fraction(450, 100)
 _PUBLIC_NEUTRAL = Fraction(400, 100)
@@ -148,12 +149,62 @@ def _base_quarters(paid: int) -> int:
     return _WEIGHT_ABOVE
 
 
+# What ``_contract_facts`` returns: paid, ended, long_term, dispute_lost, public, private,
+# klass, decided_by, not_counted_reason, weight in quarter points (0 when not counted), date.
+_Facts = tuple[
+    int,
+    bool,
+    bool,
+    bool,
+    Fraction | None,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    int,
+    datetime | None,
+]
+
+
 def contract_outcome(contract: ContractHistory, at: datetime, *, excluded: bool) -> ContractOutcome:
     """The contract's facts, class, weight and date at ``at`` (§1.1–§1.4, §6)."""
+    (
+        paid,
+        ended,
+        long_term,
+        dispute_lost,
+        public,
+        private,
+        klass,
+        decided_by,
+        reason,
+        quarters,
+        date,
+    ) = _contract_facts(contract, at, excluded)
+    return ContractOutcome(
+        contract=contract,
+        paid=paid,
+        ended=ended,
+        long_term=long_term,
+        dispute_lost=dispute_lost,
+        public=public,
+        private=private,
+        klass=klass,
+        decided_by=decided_by,
+        counted=reason is None,
+        not_counted_reason=reason,
+        weight=Fraction(quarters, 4),
+        date=date,
+    )
+
+
+def _contract_facts(contract: ContractHistory, at: datetime, excluded: bool) -> _Facts:
+    """``contract_outcome``'s values as a plain tuple, the weight in quarter points (the
+    rules' inner loop: no dataclass and no ``Fraction`` per contract)."""
     paid = 0
     first_pay: datetime | None = None
     last_pay: datetime | None = None
-    longest_gap = timedelta(0)
+    longest_gap = _ZERO
     n_payments = 0
     for when, cents in contract.payments:
         if when > at:
@@ -166,7 +217,8 @@ def contract_outcome(contract: ContractHistory, at: datetime, *, excluded: bool)
         last_pay = when
         n_payments += 1
 
-    ended = contract.ended_at is not None and contract.ended_at <= at
+    ended_at = contract.ended_at
+    ended = ended_at is not None and ended_at <= at
 
     # spec: §6 — the latest client feedback record at or before T holds, with both its scores;
     # "ended with feedback" needs a record at or before T with at least one score.
@@ -200,7 +252,7 @@ def contract_outcome(contract: ContractHistory, at: datetime, *, excluded: bool)
 
     date: datetime | None
     if ended:
-        date = contract.ended_at
+        date = ended_at
     elif last_pay is not None and last_decision is not None:
         date = max(last_pay, last_decision)
     else:
@@ -243,29 +295,26 @@ def contract_outcome(contract: ContractHistory, at: datetime, *, excluded: bool)
         reason = "zero_paid"
     elif excluded:
         reason = "client_excluded"
-    counted = reason is None
 
-    weight = Fraction(0)
-    if counted:
+    quarters = 0
+    if reason is None:
         quarters = _base_quarters(paid)
         if first_pay is not None and last_pay is not None:
             quarters += 4 * ((last_pay - first_pay) // _NINETY_DAYS)
-        weight = Fraction(min(quarters, _WEIGHT_CAP), 4)
+        quarters = min(quarters, _WEIGHT_CAP)
 
-    return ContractOutcome(
-        contract=contract,
-        paid=paid,
-        ended=ended,
-        long_term=long_term,
-        dispute_lost=dispute_lost,
-        public=public,
-        private=private,
-        klass=klass,
-        decided_by=decided_by,
-        counted=counted,
-        not_counted_reason=reason,
-        weight=weight,
-        date=date,
+    return (
+        paid,
+        ended,
+        long_term,
+        dispute_lost,
+        public,
+        private,
+        klass,
+        decided_by,
+        reason,
+        quarters,
+        date,
     )
 
 
@@ -298,6 +347,9 @@ def window_scores(counted: Sequence[Counted], at: datetime) -> dict[str, Fractio
                     negative += weight
         if len(clients) < 2 or total == 0:
             scores[name] = None
+            continue
+        if total > 0:  # always, weights being positive: clamp in whole numbers
+            scores[name] = Fraction(100 * min(max(positive - negative, 0), total), total)
             continue
         score = Fraction(100 * (positive - negative), total)
         scores[name] = min(max(score, Fraction(0)), Fraction(100))
@@ -343,10 +395,51 @@ def jss_score(history: FreelancerHistory, at: datetime, statuses: ClientStatuses
         client = contract.client
         if client not in excluded:
             excluded[client] = statuses.excluded(client, at)
-        outcome = contract_outcome(contract, at, excluded=excluded[client])
-        if outcome.counted and outcome.date is not None and outcome.klass is not None:
-            counted.append((outcome.date, client, outcome.klass, _quarters(outcome.weight)))
-    return score_from_windows(window_scores(counted, at))
+        facts = _contract_facts(contract, at, excluded[client])
+        klass, reason, quarters, date = facts[6], facts[8], facts[9], facts[10]
+        if reason is None and date is not None and klass is not None:
+            counted.append((date, client, klass, quarters))
+    return score_of_counted(counted, at)
+
+
+def score_of_counted(counted: Sequence[Counted], at: datetime) -> int | None:
+    """``score_from_windows(window_scores(counted, at))`` in whole numbers (no ``Fraction``):
+    each window's score is kept as numerator / denominator and compared by cross-products."""
+    best: tuple[int, int] | None = None  # (numerator, denominator > 0)
+    six: tuple[int, int] | None = None
+    for name, days in WINDOWS:
+        start = at - timedelta(days=days)
+        positive = negative = total = 0
+        clients: set[Hashable] = set()
+        for date, client, klass, weight in counted:
+            if start < date <= at:
+                clients.add(client)
+                total += weight
+                if klass == "positive":
+                    positive += weight
+                elif klass == "negative":
+                    negative += weight
+        if len(clients) < 2 or total == 0:
+            value = None
+        else:
+            # 100 (P − N) / W clamped to [0, 100], weights being positive (W > 0).
+            value = (100 * min(max(positive - negative, 0), total), total)
+        if name == "6m":
+            six = value
+        elif name == "3m":
+            # Trending = (S_6m + S_3m) / 2, defined with both; it takes the 3m window's place.
+            value = (
+                None
+                if six is None or value is None
+                else (six[0] * value[1] + value[0] * six[1], 2 * six[1] * value[1])
+            )
+        if value is not None and (best is None or value[0] * best[1] > best[0] * value[1]):
+            best = value
+    if best is None:
+        return None
+    numerator, denominator = best
+    # round half up: floor(x / y + 1/2) = floor((2x + y) / 2y)
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 # --- §2.1: instants ----------------------------------------------------------------------------
