@@ -144,11 +144,26 @@ def test_top_rated_posts_and_script_is_escaped(db, settings, client, category):
     )
     r = client.post(
         f"/community/t/{t.id}/replies",
-        data={"csrf_token": csrf, "body": ""},
+        data={"csrf_token": csrf, "body": "   "},
         follow_redirects=False,
     )
-    assert r.status_code == 303 and count(db, ForumPost) == 1  # back with the message
-    assert "Write the reply" in client.get(f"/community/t/{t.id}").text
+    # The thread again, with the message and the reply as typed; nothing stored.
+    assert r.status_code == 422 and count(db, ForumPost) == 1
+    assert "Write the reply" in r.text and 'id="reply-body"' in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+
+
+def test_refused_new_thread_keeps_what_was_typed(db, settings, client, category):
+    user = make_top_rated(db, settings)
+    csrf = sign_in_browser(client, db, settings, user)
+    r = client.post(
+        f"/community/{category.slug}/threads",
+        data={"csrf_token": csrf, "title": "How do you <price>?", "body": ""},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and count(db, ForumThread) == 0
+    assert "Write the post" in r.text
+    assert 'value="How do you &lt;price&gt;?"' in r.text
 
 
 def test_staff_pages_create_and_moderate(db, settings, client, category):

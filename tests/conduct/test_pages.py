@@ -112,6 +112,8 @@ def test_standing_page_shows_own_case_acknowledge_and_appeal(db, settings, clien
     assert "Please be kind." in page.text and "I have read this message" in page.text
     assert "OTHER-CLIENT-SECRET" not in page.text
     assert "Flagged by the evaluation" not in page.text  # staff-only step
+    # The client reads their own case: "you", not "the client".
+    assert "Trust &amp; safety wrote to you" in page.text and "to the client" not in page.text
     r = client.post(
         "/account/standing/acknowledge", data={"csrf_token": csrf}, follow_redirects=False
     )
@@ -132,6 +134,7 @@ def test_standing_page_appeal_form(db, settings, client):
     assert case.status == "appealed"
     page = client.get("/account/standing")
     assert "appeal was received" in page.text and 'for="appeal-text"' not in page.text
+    assert "You appealed" in page.text and "The client appealed" not in page.text
 
 
 def test_standing_page_for_a_freelancer_shows_status_and_holds(db, settings, client):

@@ -23,10 +23,12 @@ from workhall.community.models import (
     WorkshopRegistration,
 )
 from workhall.conduct.models import ConductCase
+from workhall.conduct.queries import contracts_considered
 from workhall.core.clock import utcnow
 from workhall.demo.generator import DEMO_PASSWORD
 from workhall.identity.models import IdentitySubmission
 from workhall.ledger.service import ledger_problems
+from workhall.payments.models import Payment
 from workhall.reputation.queries import is_top_rated
 from workhall.support.models import SupportTicket
 
@@ -58,6 +60,17 @@ def check_trust_and_safety(database, printed, settings):  # type: ignore[no-unty
         assert all(c.poor_share >= 40 for c in cases if c.poor_share is not None)
         contacted_email = s.scalar(select(User.email).where(User.id == contacted.client_id))
         assert contacted_email in printed
+        # The case page lists the contracts the stored signals counted, no more (no track
+        # record's contract lands on a flagged client after the flag).
+        for c in cases:
+            assert len(contracts_considered(s, settings, c)) == c.ended_count, c.id
+        # Released money past its hold is available, as the worker would have made it (an hour
+        # of margin: the demo's "now" is when it started).
+        due = utcnow() - timedelta(hours=1)
+        unmatured = _count(
+            s, Payment, Payment.available_txn_id.is_(None), Payment.available_at <= due
+        )
+        assert unmatured == 0
 
         # Identity: the demo freelancer approved; others in review; one rejected with a reason.
         login = s.scalar(select(User).where(User.email == "freelancer@example.com"))

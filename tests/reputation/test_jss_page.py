@@ -134,8 +134,10 @@ def test_worked_example_as_of_the_latest_evaluation(client, db, settings):
     # Only 2 private-decided contracts: no totals.
     assert "2 contracts decided by private feedback" in html
     assert "Contracts decided by private feedback:" not in html
-    # Without A and C, nothing leaving a window in 90 days moves the score.
+    # Without A and C, nothing leaving a window in 90 days moves the score; the page says the
+    # private ones are left out rather than promising the score will not move.
     assert 'id="upcoming-empty"' in html
+    assert "Contracts decided by private feedback are left out of this forecast" in html
 
 
 def test_private_totals_from_three_contracts(client, db, settings):
@@ -200,6 +202,7 @@ def test_not_enough_history(client, db, settings):
     html = client.get("/stats/jss").text
     assert 'id="jss-not-enough"' in html and 'id="jss-no-contracts"' in html
     assert "How the score works" in html
+    assert "Nothing to forecast yet" in html and "will not change your score" not in html
 
 
 def test_never_evaluated(client, db, settings):

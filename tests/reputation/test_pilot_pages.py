@@ -206,6 +206,24 @@ def test_staff_see_the_report(client, db, settings, roles) -> None:  # type: ign
     assert 'data-cell="earnings-treatment">$100.00<' in page.text
 
 
+def test_report_says_when_the_interval_has_no_width(client, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Both arms at 0% (or 100%): SE is 0 and "+0.0 to +0.0" would look like certainty."""
+    from dataclasses import replace
+
+    from workhall.reputation import pilot, pilot_pages
+
+    def all_zero(*args, **kwargs):  # type: ignore[no-untyped-def]
+        report = build_report(*args, **kwargs)
+        return replace(report, difference=pilot.two_proportion_difference(0, 4, 0, 1))
+
+    monkeypatch.setattr(pilot_pages, "build_report", all_zero)
+    sign_in_browser(client, db, settings, make_user(db, settings, "staff", staff_roles="support"))
+    page = client.get("/staff/pilot")
+    assert page.status_code == 200
+    assert 'id="pilot-difference">+0.0 pts' in page.text
+    assert "not meaningful yet" in page.text and "+0.0 to +0.0" not in page.text
+
+
 def test_non_staff_are_refused_the_report(client, db, settings) -> None:  # type: ignore[no-untyped-def]
     for user in (
         make_freelancer(db, settings),

@@ -126,3 +126,25 @@ def test_home_counts_accounts_on_hold(db, settings, client):
     page = client.get("/staff")
     card = page.text.split('data-area="accounts"', 1)[1].split("</div>", 3)
     assert "2</span>" in "".join(card) and "on hold or suspended" in page.text
+
+
+@pytest.mark.parametrize(
+    ("roles", "editor"), [("support", True), ("trust_safety", False), ("admin", True)]
+)
+def test_home_leads_staff_to_the_community(db, settings, client, roles, editor):
+    """Staff have no freelancer menu: the console's card is their way to the community."""
+    browse_as(client, db, settings, make_staff(db, settings, roles))
+    page = client.get("/staff")
+    card = page.text.split('data-area="community"', 1)[1].split('<div class="col">', 1)[0]
+    assert 'href="/community"' in card
+    assert ("Manage categories, workshops and guides" in card) is editor
+    assert client.get("/community").status_code == 200
+
+
+def test_account_page_links_the_audit_log_only_for_those_who_open_it(db, settings, client):
+    target = make_freelancer(db, settings)
+    link = f"/staff/audit?subject_type=user&amp;subject_id={target.id}"
+    browse_as(client, db, settings, make_staff(db, settings, "support"))
+    assert link not in client.get(f"/staff/users/{target.id}").text
+    browse_as(client, db, settings, make_staff(db, settings, "trust_safety"))
+    assert link in client.get(f"/staff/users/{target.id}").text

@@ -162,8 +162,11 @@ def test_search_by_handle_email_and_name_with_pages(db, settings, client, agent)
     page = client.get("/staff/users?q=HOPPER")
     assert "27 accounts" in page.text and "Page 1 of 2" in page.text
     assert "Alan Turing" not in page.text
+    # No link to a page that does not exist (page 0 before the first, 3 after the last).
+    assert "page=0" not in page.text and "q=HOPPER&amp;page=2" in page.text
     page2 = client.get("/staff/users?q=hopper&page=2")
     assert page2.text.count("Grace Hopper") == 2
+    assert "page=3" not in page2.text and "q=hopper&amp;page=1" in page2.text
     assert "Alan Turing" in client.get("/staff/users?q=turing").text
     assert "1 account" in client.get(f"/staff/users?q=@{other.handle}").text
     assert "27 accounts" in client.get("/staff/users?q=navy.example").text

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
 from workhall.community import access, resource_pages, service, workshop_pages
@@ -21,8 +22,8 @@ from workhall.community.models import (
     ForumPost,
 )
 from workhall.community.page_helpers import locked_page
-from workhall.core.errors import NotFound
-from workhall.core.templating import form_action, render
+from workhall.core.errors import NotFound, Problem
+from workhall.core.templating import form_action, redirect, render
 from workhall.core.web import Csrf, DbDep, OptionalPageUser, PageUser
 
 router = APIRouter()
@@ -55,7 +56,19 @@ def community_home(request: Request, user: OptionalPageUser, db: DbDep) -> Respo
 def thread_page(thread_id: int, request: Request, user: OptionalPageUser, db: DbDep) -> Response:
     if user is None or not access.is_member(db, user):
         return locked_page(request, "community")
-    thread = service.thread_for(db, user, _id(thread_id))
+    return _thread_response(request, db, user, _id(thread_id))
+
+
+def _thread_response(
+    request: Request,
+    db: Session,
+    user: User,
+    thread_id: int,
+    reply: str = "",
+    error: Problem | None = None,
+) -> Response:
+    """The thread; after a refused reply, with the message and the reply as typed."""
+    thread = service.thread_for(db, user, thread_id)
     posts = service.posts_of(db, user, thread)
     context = {
         "thread": thread,
@@ -65,8 +78,10 @@ def thread_page(thread_id: int, request: Request, user: OptionalPageUser, db: Db
         "authors": _authors(db, {p.author_id for p in posts}),
         "is_moderator": access.is_moderator(user),
         "post_max": POST_MAX,
+        "reply": reply,
+        "error": error.detail if error else "",
     }
-    return render(request, "community/thread.html", context)
+    return render(request, "community/thread.html", context, error.status if error else 200)
 
 
 @router.post("/community/t/{thread_id}/replies", dependencies=[Csrf])
@@ -80,13 +95,14 @@ def reply(
     if not access.is_member(db, user):
         return locked_page(request, "community")
     tid = _id(thread_id)
-    return form_action(
-        request,
-        db,
-        f"/community/t/{tid}",
-        lambda: service.reply(db, user, tid, body),
-        "Reply posted.",
-    )
+    try:
+        service.reply(db, user, tid, body)
+    except Problem as exc:
+        if isinstance(exc, NotFound):
+            raise
+        db.rollback()
+        return _thread_response(request, db, user, tid, reply=body, error=exc)
+    return redirect(f"/community/t/{tid}", request, "Reply posted.")
 
 
 @router.post("/community/posts/{post_id}/{action}", dependencies=[Csrf])
@@ -110,7 +126,18 @@ def moderate(post_id: int, action: str, request: Request, user: PageUser, db: Db
 def category_page(slug: str, request: Request, user: OptionalPageUser, db: DbDep) -> Response:
     if user is None or not access.is_member(db, user):
         return locked_page(request, "community")
-    category = service.category_by_slug(db, user, slug)
+    return _category_response(request, db, user, service.category_by_slug(db, user, slug))
+
+
+def _category_response(
+    request: Request,
+    db: Session,
+    user: User,
+    category: ForumCategory,
+    form: dict[str, str] | None = None,
+    error: Problem | None = None,
+) -> Response:
+    """The category; after a refused new thread, with the message and the thread as typed."""
     threads = service.threads_in(db, user, category)
     context = {
         "category": category,
@@ -118,8 +145,10 @@ def category_page(slug: str, request: Request, user: OptionalPageUser, db: DbDep
         "authors": _authors(db, {t.author_id for t in threads}),
         "title_max": TITLE_MAX,
         "post_max": POST_MAX,
+        "form": form or {},
+        "error": error.detail if error else "",
     }
-    return render(request, "community/category.html", context)
+    return render(request, "community/category.html", context, error.status if error else 200)
 
 
 @router.post("/community/{slug}/threads", dependencies=[Csrf])
@@ -134,13 +163,16 @@ def new_thread(
     if not access.is_member(db, user):
         return locked_page(request, "community")
     category = service.category_by_slug(db, user, slug)
-    return form_action(
-        request,
-        db,
-        f"/community/{category.slug}",
-        lambda: service.start_thread(db, user, category.id, title, body),
-        "Thread posted.",
-    )
+    try:
+        service.start_thread(db, user, category.id, title, body)
+    except Problem as exc:
+        if isinstance(exc, NotFound):
+            raise
+        db.rollback()
+        category = service.category_by_slug(db, user, slug)
+        form = {"title": title, "body": body}
+        return _category_response(request, db, user, category, form, exc)
+    return redirect(f"/community/{category.slug}", request, "Thread posted.")
 
 
 # --- staff -----------------------------------------------------------------------------------

@@ -48,6 +48,12 @@ EVENT_LABELS = {
     "reinstated": "Reinstated",
     "banned": "Banned",
 }
+# The client reads their own case: "you", not "the client".
+CLIENT_EVENT_LABELS = {
+    **EVENT_LABELS,
+    "contacted": "Trust & safety wrote to you",
+    "appealed": "You appealed",
+}
 
 
 def _common() -> dict[str, object]:
@@ -181,6 +187,7 @@ def _standing(db: Session, settings: Settings, user: User) -> dict[str, object]:
     now = utcnow()
     context: dict[str, object] = {
         **_common(),
+        "event_labels": CLIENT_EVENT_LABELS,
         "holds": queries.holds_of(db, user),
         "case": case,
         "events": queries.events_of(db, case.id, client_view=True) if case else [],

@@ -102,6 +102,9 @@ def run_demo(
         ):
             _build(session, demo, progress)
             roles = demo_reputation.build_track_records(session, demo)
+            # The track records' payments are back-dated too: past their hold, they are available.
+            matured = mature_due_payments(session, demo.now, limit=100_000)[1]
+            demo.bump("payments available", matured)
     finally:
         clock.set_now(None)
     demo_reputation.evaluate(database, settings, demo, console)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, object_session
 
 from workhall.accounts import profiles
 from workhall.accounts.models import FreelancerProfile, User
-from workhall.conduct.models import ClientStatusChange
+from workhall.conduct.models import ClientStatusChange, ConductCase
 from workhall.contracts import offers
 from workhall.contracts import service as contracts
 from workhall.contracts.models import Contract, Milestone
@@ -48,10 +48,15 @@ class Roles:
 
 def _clients_with_cards(demo: Demo) -> list[User]:
     """Active clients with a card, never restricted or banned (their contracts would not
-    count, reputation.md §1.3)."""
+    count, reputation.md §1.3), nor flagged by the conduct program: their cases were opened
+    before the track records exist, so a track record's contract would make the case's
+    "contracts considered" differ from the signals stored at the flag."""
     session = object_session(demo.clients[0]) if demo.clients else None
     flagged = (
-        set(session.scalars(select(ClientStatusChange.client_id))) if session is not None else set()
+        set(session.scalars(select(ClientStatusChange.client_id)))
+        | set(session.scalars(select(ConductCase.client_id)))
+        if session is not None
+        else set()
     )
     return [
         c

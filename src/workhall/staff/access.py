@@ -24,6 +24,9 @@ AREAS: dict[str, tuple[str, ...]] = {
     "standing": ("trust_safety",),  # write: holds, suspensions, reinstatement
     "audit": ("trust_safety",),
     "health": ("trust_safety",),
+    # The Top Rated community (forum, workshops, guides) is open to every staff member; support
+    # edits it and trust & safety moderates it: community/access.py checks, this adds the card.
+    "community": ("support", "trust_safety"),
 }
 
 

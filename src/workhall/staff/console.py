@@ -184,6 +184,18 @@ def cards(session: Session, user: User) -> list[Card]:
         "Proposals per job, hire rate, time to hire, Top Rated share, JSS distribution.",
     )
     add(
+        "community",
+        "Top Rated community",
+        "/community",
+        "bi-people-fill",
+        "The Top Rated forum, workshops and guides."
+        + (
+            " Manage categories, workshops and guides; moderate posts."
+            if user.has_staff_role("support")
+            else " Moderate posts."
+        ),
+    )
+    add(
         "pilot",
         "Rising Talent pilot",
         "/staff/pilot",

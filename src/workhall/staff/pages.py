@@ -80,6 +80,7 @@ def _user_context(db: Session, actor: User, user_id: int) -> dict[str, object]:
         "can_act": access.can(actor, "standing")
         and target.id != actor.id
         and (not target.is_staff or actor.has_staff_role("admin")),
+        "can_audit": access.can(actor, "audit"),
         "reason_min": standing.REASON_MIN,
         "reason_max": standing.REASON_MAX,
         "hold_max_days": standing.HOLD_MAX_DAYS,
