@@ -221,7 +221,10 @@ def second_factor_submit(
             response.delete_cookie(second_factor.PENDING_COOKIE, path="/login")
             return response
         return _second_factor_page(request, db, pending, exc.detail, exc.status)
-    response = redirect(safe_next(pending.next_url))
+    target = safe_next(pending.next_url)
+    if target == "/" and user.is_staff:
+        target = "/staff"  # staff without a destination start from their console
+    response = redirect(target)
     response.delete_cookie(second_factor.PENDING_COOKIE, path="/login")
     start_session(request, response, db, settings, user)
     return response
