@@ -627,6 +627,7 @@ def leave_feedback_both_ways(client: Visitor, freelancer: Visitor, contract_id: 
     expect(received.get_by_role("cell").nth(3)).to_have_text(f"−{SERVICE_FEE}")
     expect(received.get_by_role("cell").nth(4)).to_have_text(NET)
     expect(received.get_by_role("cell").nth(5)).to_have_text("Pending")
+    expect(received).to_contain_text(CONTRACT_TITLE)  # rows say what the money was for
     screenshot(fp, "37-freelancer-earnings")
 
     fp.get_by_role("button", name=re.compile(FREELANCER.name)).click()

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import or_, select
 
 from workhall.accounts.models import User
+from workhall.contracts.models import Contract
 from workhall.core.errors import Problem, Unprocessable
 from workhall.core.money import format_cents, parse_dollars
 from workhall.core.settings import Settings
@@ -21,8 +23,19 @@ router = APIRouter()
 PageDep = Annotated[int, Query(ge=1, le=100_000)]
 
 
+def _contract_titles(db: DbDep, user: User) -> dict[int, str]:
+    """The titles of the user's contracts, so money rows say what they were for."""
+    rows = db.execute(
+        select(Contract.id, Contract.title).where(
+            or_(Contract.freelancer_id == user.id, Contract.client_id == user.id)
+        )
+    ).all()
+    return {contract_id: title for contract_id, title in rows}
+
+
 def _earnings_context(db: DbDep, settings: Settings, user: User, page: int) -> dict[str, Any]:
     return {
+        "titles": _contract_titles(db, user),
         "balance": queries.balance_of(db, user.id),
         "pending": queries.pending_payments(db, user.id),
         "received": queries.payments_received(db, user.id, page, settings.ledger_page_size),
@@ -139,6 +152,7 @@ def billing_page(
         "payments/billing.html",
         {
             "profile": user.client_profile,
+            "titles": _contract_titles(db, user),
             "balance": queries.balance_of(db, user.id),
             "escrow": queries.escrow_by_contract(db, user.id),
             "moves": queries.client_movements(db, user.id, page, settings.ledger_page_size),
