@@ -8,7 +8,7 @@ half up, at the end. How each rule was read is written down in docs/reputation.m
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -328,11 +328,12 @@ def _quarters(weight: Fraction) -> int:
     return weight.numerator * 4 // weight.denominator
 
 
-def window_scores(counted: Sequence[Counted], at: datetime) -> dict[str, Fraction | None]:
-    """Each window's score and Trending from counted contracts as (date, client, class,
-    weight in quarter points). A window is defined with contracts from at least 2 distinct
-    clients (§1.5)."""
-    scores: dict[str, Fraction | None] = {}
+def _window_ratios(
+    counted: Sequence[Counted], at: datetime
+) -> Iterator[tuple[str, tuple[int, int] | None]]:
+    """Each window's name and score as (numerator, denominator > 0): 100 (P − N) / W clamped
+    to [0, 100] in whole numbers (weights are positive); None unless its counted contracts
+    come from at least 2 distinct clients (§1.5)."""
     for name, days in WINDOWS:
         start = at - timedelta(days=days)
         positive = negative = total = 0
@@ -346,13 +347,19 @@ def window_scores(counted: Sequence[Counted], at: datetime) -> dict[str, Fractio
                 elif klass == "negative":
                     negative += weight
         if len(clients) < 2 or total == 0:
-            scores[name] = None
-            continue
-        if total > 0:  # always, weights being positive: clamp in whole numbers
-            scores[name] = Fraction(100 * min(max(positive - negative, 0), total), total)
-            continue
-        score = Fraction(100 * (positive - negative), total)
-        scores[name] = min(max(score, Fraction(0)), Fraction(100))
+            yield name, None
+        else:
+            yield name, (100 * min(max(positive - negative, 0), total), total)
+
+
+def window_scores(counted: Sequence[Counted], at: datetime) -> dict[str, Fraction | None]:
+    """Each window's score and Trending from counted contracts as (date, client, class,
+    weight in quarter points). A window is defined with contracts from at least 2 distinct
+    clients (§1.5)."""
+    scores: dict[str, Fraction | None] = {
+        name: Fraction(*ratio) if ratio is not None else None
+        for name, ratio in _window_ratios(counted, at)
+    }
     six, three = scores["6m"], scores["3m"]
     scores["trending"] = (six + three) / 2 if six is not None and three is not None else None
     return scores
@@ -407,23 +414,7 @@ def score_of_counted(counted: Sequence[Counted], at: datetime) -> int | None:
     each window's score is kept as numerator / denominator and compared by cross-products."""
     best: tuple[int, int] | None = None  # (numerator, denominator > 0)
     six: tuple[int, int] | None = None
-    for name, days in WINDOWS:
-        start = at - timedelta(days=days)
-        positive = negative = total = 0
-        clients: set[Hashable] = set()
-        for date, client, klass, weight in counted:
-            if start < date <= at:
-                clients.add(client)
-                total += weight
-                if klass == "positive":
-                    positive += weight
-                elif klass == "negative":
-                    negative += weight
-        if len(clients) < 2 or total == 0:
-            value = None
-        else:
-            # 100 (P − N) / W clamped to [0, 100], weights being positive (W > 0).
-            value = (100 * min(max(positive - negative, 0), total), total)
+    for name, value in _window_ratios(counted, at):
         if name == "6m":
             six = value
         elif name == "3m":
