@@ -13,6 +13,7 @@ and status ``suspended`` (marketplace.md §1).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -291,29 +292,38 @@ def acknowledge(session: Session, settings: Settings, client: User) -> ConductCa
     return case
 
 
+def _due_cases(
+    session: Session,
+    status: str,
+    stamp: str,
+    days: int,
+    due: Callable[[datetime, datetime, int], bool],
+    now: datetime,
+) -> Iterator[ConductCase]:
+    """The cases in ``status`` whose ``stamp`` (a time column) is at least ``days`` old, each
+    row locked and re-checked with the rule ``due`` before it is handed out."""
+    column = getattr(ConductCase, stamp)
+    limit = now - timedelta(days=days)
+    ids = session.scalars(
+        select(ConductCase.id).where(ConductCase.status == status, column <= limit)
+    ).all()
+    for case_id in ids:
+        case = lock_case(session, case_id)
+        since = getattr(case, stamp)
+        if case.status == status and since is not None and due(since, now, days):
+            yield case
+
+
 def start_due_monitoring(session: Session, settings: Settings) -> int:
     """Contacted cases not acknowledged within 7 days start monitoring (trust.md §1.3). Locks
     each case row and re-checks it. Returns how many started."""
     now = utcnow()
-    limit = now - timedelta(days=settings.conduct_auto_monitoring_days)
-    ids = session.scalars(
-        select(ConductCase.id).where(
-            ConductCase.status == "contacted", ConductCase.contacted_at <= limit
-        )
-    ).all()
+    days = settings.conduct_auto_monitoring_days
+    note = f"Monitoring started {days} days after the contact without an acknowledgement."
     started = 0
-    for case_id in ids:
-        case = lock_case(session, case_id)
-        if case.status != "contacted" or case.contacted_at is None:
-            continue
-        if not rules.auto_monitoring_due(
-            case.contacted_at, now, settings.conduct_auto_monitoring_days
-        ):
-            continue
-        note = (
-            f"Monitoring started {settings.conduct_auto_monitoring_days} days after the contact "
-            "without an acknowledgement."
-        )
+    for case in _due_cases(
+        session, "contacted", "contacted_at", days, rules.auto_monitoring_due, now
+    ):
         _start_monitoring(session, settings, case, "system", None, note, now)
         started += 1
     return started
@@ -462,20 +472,10 @@ def ban_unappealed(session: Session, settings: Settings) -> int:
     """Restricted cases without an appeal for 30 days become banned. Locks each case row and
     re-checks it. Returns how many."""
     now = utcnow()
-    limit = now - timedelta(days=settings.conduct_appeal_days)
-    ids = session.scalars(
-        select(ConductCase.id).where(
-            ConductCase.status == "restricted", ConductCase.restricted_at <= limit
-        )
-    ).all()
+    days = settings.conduct_appeal_days
+    note = f"No appeal within {days} days of the restriction."
     banned = 0
-    for case_id in ids:
-        case = lock_case(session, case_id)
-        if case.status != "restricted" or case.restricted_at is None:
-            continue
-        if not rules.ban_due(case.restricted_at, now, settings.conduct_appeal_days):
-            continue
-        note = f"No appeal within {settings.conduct_appeal_days} days of the restriction."
+    for case in _due_cases(session, "restricted", "restricted_at", days, rules.ban_due, now):
         ban(session, settings, case, "system", None, note, now)
         banned += 1
     return banned
