@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import Response
 
+from workhall.core.clock import ensure_utc
 from workhall.core.templating import render
 
 FEATURES = {
@@ -44,10 +45,8 @@ def locked_page(request: Request, feature: str) -> Response:
 
 def parse_utc(value: str) -> datetime | None:
     """A ``datetime-local`` form value read as UTC, or None when it is not one."""
-    from datetime import UTC
-
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return ensure_utc(parsed)

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
 from workhall.conduct.models import ConductCase
 from workhall.conduct.rules import ClientFacts, ContractFacts, Thresholds, window_start
 from workhall.contracts.models import Contract
+from workhall.core.db import fetch_rows
 from workhall.disputes.models import Dispute
 from workhall.feedback.models import CLIENT_CRITERIA, FREELANCER_CRITERIA, Feedback, FeedbackPrivate
 
@@ -66,15 +67,6 @@ def _score(values: Sequence[Any]) -> Fraction | None:
     return Fraction(sum(int(criteria[_CRITERIA_INDEX[n]]) for n in names), len(names))
 
 
-def _rows(session: Session, statement: Executable) -> Sequence[Any]:
-    """Every row of a plain column select, fetched at once on the session's connection (after
-    the flush an ORM query would do): this skips the ORM's per-row result machinery and the
-    driver's row-by-row fetching, most of the load time at scale."""
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement).all()
-
-
 def flag_candidates(session: Session, t: datetime, th: Thresholds) -> list[int]:
     """Clients with at least ``min_ended`` contracts ended in the window (a superset of the
     flagged: the rules then count only those after the last closed case), without an open or
@@ -113,7 +105,7 @@ def _load_batch(
 ) -> dict[int, ClientFacts]:
     floor = window_start(t, th) - REVEAL_SLACK
     last_closed = dict(
-        _rows(
+        fetch_rows(
             session,
             select(ConductCase.client_id, func.max(ConductCase.closed_at))
             .where(
@@ -130,7 +122,7 @@ def _load_batch(
         Contract.ended_at > floor,
         Contract.ended_at <= t,
     )
-    contracts = _rows(
+    contracts = fetch_rows(
         session,
         select(Contract.id, Contract.client_id, Contract.freelancer_id, Contract.ended_at)
         .where(*ended)
@@ -151,7 +143,7 @@ def _load_batch(
     )
     scores = _scores_received(session, freelancers, t, th)
     lost: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for client_id, contract_id, at in _rows(
+    for client_id, contract_id, at in fetch_rows(
         session,
         select(Dispute.client_id, Dispute.contract_id, Dispute.decided_at)
         .where(
@@ -208,7 +200,7 @@ def _feedback_of(
     by T, of the contracts matching ``contracts`` (the same conditions that selected them: one
     join instead of long lists of contract ids)."""
     out: dict[tuple[int, str], FeedbackFacts] = {}
-    rows = _rows(
+    rows = fetch_rows(
         session,
         select(
             Feedback.contract_id,
@@ -237,7 +229,7 @@ def _scores_received(
     """Per freelancer, the public scores clients gave them revealed in (T − window, T]."""
     found: dict[int, list[tuple[int, datetime, Fraction]]] = defaultdict(list)
     for chunk in _chunks(freelancer_ids):
-        rows = _rows(
+        rows = fetch_rows(
             session,
             select(
                 Feedback.recipient_id, Feedback.author_id, Feedback.reveal_at, *_SCORE_COLUMNS

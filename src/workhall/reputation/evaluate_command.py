@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +21,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from workhall.accounts.models import User
-from workhall.core.clock import utcnow
+from workhall.core.clock import ensure_utc, utcnow
 from workhall.core.db import Database
 from workhall.core.settings import Settings
 from workhall.reputation import engine, rules
@@ -33,7 +33,7 @@ reputation_app = typer.Typer(help="Reputation evaluations.", no_args_is_help=Tru
 def parse_instant(raw: str) -> datetime:
     """ISO 8601; a time without a zone is read as UTC. ValueError when it is not a time."""
     value = datetime.fromisoformat(raw.strip())
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return ensure_utc(value)
 
 
 def results_at(database: Database, at: datetime, cache: engine.Cache | None = None) -> list[dict]:

@@ -14,14 +14,14 @@ from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
-from sqlalchemy import Executable, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import AccountHold, AccountStatusChange, User
 from workhall.conduct.models import ClientStatusChange
 from workhall.contracts.models import Contract
+from workhall.core.db import fetch_rows
 from workhall.disputes.models import Dispute
 from workhall.feedback.models import CLIENT_CRITERIA, Feedback, FeedbackPrivate, FeedbackRevision
 from workhall.payments.models import Payment
@@ -52,15 +52,6 @@ def _fraction(value: Decimal | None) -> Fraction | None:
     return Fraction(value) if isinstance(value, Decimal) else Fraction(str(value))
 
 
-def _rows(session: Session, statement: Executable) -> Sequence[Any]:
-    """Every row of a plain column select, fetched at once on the session's connection (after
-    the flush an ORM query would do): this skips the ORM's per-row result machinery and the
-    driver's row-by-row fetching, most of the load time at scale."""
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement).all()
-
-
 def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, FreelancerHistory]:
     """Every fact of these freelancers, keyed by user id (keys and clients are user ids)."""
     ids = sorted(set(user_ids))
@@ -78,7 +69,7 @@ def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, Freel
     suspended: dict[int, datetime] = {}
 
     for chunk in _chunks(ids):
-        for uid, handle, created, phone, identity in _rows(
+        for uid, handle, created, phone, identity in fetch_rows(
             session,
             select(
                 User.id,
@@ -89,7 +80,7 @@ def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, Freel
             ).where(User.id.in_(chunk)),
         ):
             users[uid] = (handle, created, phone, identity)
-        for cid, fid, client, started, ended in _rows(
+        for cid, fid, client, started, ended in fetch_rows(
             session,
             select(
                 Contract.id,
@@ -100,7 +91,7 @@ def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, Freel
             ).where(Contract.freelancer_id.in_(chunk)),
         ):
             contracts[cid] = (fid, client, started, ended)
-        for cid, at, cents in _rows(
+        for cid, at, cents in fetch_rows(
             session,
             select(Payment.contract_id, Payment.at, Payment.amount_cents).where(
                 Payment.freelancer_id.in_(chunk)
@@ -108,7 +99,7 @@ def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, Freel
         ):
             payments[cid].append((at, int(cents)))
         _load_feedback(session, chunk, feedback)
-        for cid, decided, outcome in _rows(
+        for cid, decided, outcome in fetch_rows(
             session,
             select(Dispute.contract_id, Dispute.decided_at, Dispute.outcome).where(
                 Dispute.freelancer_id.in_(chunk),
@@ -118,14 +109,14 @@ def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, Freel
         ):
             if decided is not None and outcome is not None:
                 disputes[cid].append(DisputeDecision(at=decided, outcome=outcome))
-        for uid, at in _rows(
+        for uid, at in fetch_rows(
             session,
             select(Proposal.freelancer_id, Proposal.submitted_at).where(
                 Proposal.freelancer_id.in_(chunk)
             ),
         ):
             proposals[uid].append(at)
-        for uid, at, value in _rows(
+        for uid, at, value in fetch_rows(
             session,
             select(
                 ProfileCompletenessRecord.user_id,
@@ -136,14 +127,14 @@ def load_histories(session: Session, user_ids: Iterable[int]) -> dict[int, Freel
             .order_by(ProfileCompletenessRecord.id),
         ):
             completeness[uid].append((at, int(value)))
-        for uid, at in _rows(
+        for uid, at in fetch_rows(
             session,
             select(ReadinessAttempt.user_id, func.min(ReadinessAttempt.at))
             .where(ReadinessAttempt.user_id.in_(chunk), ReadinessAttempt.passed.is_(True))
             .group_by(ReadinessAttempt.user_id),
         ):
             readiness[uid] = at
-        for uid, starts, ends in _rows(
+        for uid, starts, ends in fetch_rows(
             session,
             select(AccountHold.user_id, AccountHold.starts_at, AccountHold.ends_at).where(
                 AccountHold.user_id.in_(chunk)
@@ -192,7 +183,7 @@ def _load_feedback(
     """The client's feedback records: the current one at its reveal, and the earlier records
     an imported history replaced (``feedback_revisions``, reputation.md §6)."""
     criteria = [getattr(Feedback, name) for name in CLIENT_CRITERIA]
-    rows = _rows(
+    rows = fetch_rows(
         session,
         select(
             Feedback.contract_id,
@@ -221,7 +212,7 @@ def _load_feedback(
                 private=None if likelihood is None else int(likelihood),
             )
         )
-    for cid, at, public_score, private in _rows(
+    for cid, at, public_score, private in fetch_rows(
         session,
         select(
             FeedbackRevision.contract_id,
@@ -247,7 +238,7 @@ def _suspensions(session: Session, chunk: list[int]) -> dict[int, datetime]:
         .group_by(AccountStatusChange.user_id)
         .subquery()
     )
-    rows = _rows(
+    rows = fetch_rows(
         session,
         select(AccountStatusChange.user_id, AccountStatusChange.at).join(
             latest,
@@ -265,7 +256,7 @@ def load_client_statuses(session: Session, client_ids: Iterable[Hashable]) -> Cl
     ids = sorted({int(c) for c in client_ids})  # type: ignore[call-overload]
     changes: dict[Hashable, list[tuple[datetime, str]]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for cid, at, status in _rows(
+        for cid, at, status in fetch_rows(
             session,
             select(ClientStatusChange.client_id, ClientStatusChange.at, ClientStatusChange.status)
             .where(ClientStatusChange.client_id.in_(chunk))

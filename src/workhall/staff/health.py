@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
 from workhall.contracts.models import Contract
-from workhall.core.clock import utcnow
+from workhall.core.clock import ensure_utc, utcnow
 from workhall.jobs.models import Job
 from workhall.proposals.models import Proposal
 from workhall.reputation.importer import ARCHIVE_HANDLE
@@ -133,14 +133,10 @@ def _times_to_hire(session: Session, bounds: list[datetime]) -> list[list[float]
     ).all()
     out: list[list[float]] = [[] for _ in range(len(bounds) - 1)]
     for posted_at, started_at in rows:
-        start = _aware(started_at)
+        start = ensure_utc(started_at)
         i = next(k for k in range(len(bounds) - 1) if bounds[k] <= start < bounds[k + 1])
-        out[i].append(max(0.0, (start - _aware(posted_at)).total_seconds() / 86_400))
+        out[i].append(max(0.0, (start - ensure_utc(posted_at)).total_seconds() / 86_400))
     return out
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _top_rated(session: Session, bounds: list[datetime]) -> dict[int, tuple[int, ...]]:

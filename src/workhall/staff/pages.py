@@ -5,7 +5,7 @@ server. Forms that fail re-render with the message and status 400; nothing is st
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import STATUSES, User
+from workhall.core.clock import ensure_utc
 from workhall.core.errors import Forbidden, NotFound, Problem, Unprocessable
 from workhall.core.templating import redirect, render
 from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep
@@ -115,7 +116,7 @@ def _parse_end(text: str) -> datetime | None:
         raise Unprocessable(
             "Enter the end as a date and time, like 2026-12-31T18:00 (UTC).", field="ends_at"
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return ensure_utc(value)
 
 
 @router.post("/staff/users/{user_id}/holds", dependencies=[Csrf])
