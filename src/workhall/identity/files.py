@@ -20,10 +20,9 @@ from urllib.parse import unquote
 
 from PIL import Image, ImageOps
 
+from workhall.accounts.rules import PNG_MAGIC, image_kind
 from workhall.core.errors import Unprocessable
 
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PDF_HEADER = re.compile(rb"\A%PDF-[12]\.\d")
 EXTENSIONS = {
     "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
@@ -78,13 +77,7 @@ class CleanFile:
 
 def sniff(data: bytes) -> str | None:
     """``"jpeg"``, ``"png"`` or ``"pdf"`` by the first bytes, else None."""
-    if data.startswith(JPEG_MAGIC):
-        return "jpeg"
-    if data.startswith(PNG_MAGIC):
-        return "png"
-    if PDF_HEADER.match(data):
-        return "pdf"
-    return None
+    return image_kind(data) or ("pdf" if PDF_HEADER.match(data) else None)
 
 
 def check_name_and_type(upload: Upload, kind: str, field: str) -> None:
