@@ -173,21 +173,10 @@ def compute_peer_funnels(session: Session, instant: datetime) -> list[PeerFunnel
     counts = _peer_counts(session, instant)
     session.execute(delete(PeerFunnel).where(PeerFunnel.instant == instant))
     now = utcnow()
-    rows = []
-    for category in sorted(set(catalog.CATEGORIES) | set(counts)):
-        peers, funnel = counts.get(category, (0, FunnelCounts()))
-        rows.append(
-            PeerFunnel(
-                category=category,
-                instant=instant,
-                peers=peers,
-                sent=funnel.sent,
-                viewed=funnel.viewed,
-                interviewed=funnel.interviewed,
-                hired=funnel.hired,
-                computed_at=now,
-            )
-        )
+    rows = [
+        _peer_row(category, instant, counts, computed_at=now)
+        for category in sorted(set(catalog.CATEGORIES) | set(counts))
+    ]
     session.add_all(rows)
     session.flush()
     return rows
@@ -197,29 +186,43 @@ def peer_funnel(session: Session, category: str, instant: datetime) -> PeerFunne
     """The stored peer funnel of ``category`` at ``instant``, computed and stored first when the
     instant has none (in a savepoint: if a concurrent request stored it first, or the database
     refuses the write, the figures are computed without being kept)."""
-    found = session.scalar(
-        select(PeerFunnel).where(PeerFunnel.category == category, PeerFunnel.instant == instant)
-    )
+    found = _stored_peer_funnel(session, category, instant)
     if found is not None:
         return found
     try:
         with session.begin_nested():
             rows = compute_peer_funnels(session, instant)
     except (IntegrityError, DBAPIError):
-        found = session.scalar(
-            select(PeerFunnel).where(PeerFunnel.category == category, PeerFunnel.instant == instant)
-        )
+        found = _stored_peer_funnel(session, category, instant)
         if found is not None:
             return found
-        counts = _peer_counts(session, instant)
-        peers, funnel = counts.get(category, (0, FunnelCounts()))
-        return PeerFunnel(
-            category=category,
-            instant=instant,
-            peers=peers,
-            sent=funnel.sent,
-            viewed=funnel.viewed,
-            interviewed=funnel.interviewed,
-            hired=funnel.hired,
-        )
+        return _peer_row(category, instant, _peer_counts(session, instant))
     return next((r for r in rows if r.category == category), None)
+
+
+def _stored_peer_funnel(session: Session, category: str, instant: datetime) -> PeerFunnel | None:
+    return session.scalar(
+        select(PeerFunnel).where(PeerFunnel.category == category, PeerFunnel.instant == instant)
+    )
+
+
+def _peer_row(
+    category: str,
+    instant: datetime,
+    counts: dict[str, tuple[int, FunnelCounts]],
+    computed_at: datetime | None = None,
+) -> PeerFunnel:
+    """The category's peer funnel row from ``_peer_counts`` (zeros when it has no peers)."""
+    peers, funnel = counts.get(category, (0, FunnelCounts()))
+    row = PeerFunnel(
+        category=category,
+        instant=instant,
+        peers=peers,
+        sent=funnel.sent,
+        viewed=funnel.viewed,
+        interviewed=funnel.interviewed,
+        hired=funnel.hired,
+    )
+    if computed_at is not None:
+        row.computed_at = computed_at
+    return row
