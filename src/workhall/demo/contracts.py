@@ -13,7 +13,7 @@ from workhall.accounts import profiles
 from workhall.accounts.models import User
 from workhall.contracts import offers
 from workhall.contracts import service as contracts
-from workhall.contracts.models import Milestone
+from workhall.contracts.models import Contract, Milestone
 from workhall.contracts.rules import MilestoneTerms
 from workhall.core.errors import Problem
 from workhall.disputes import service as disputes
@@ -157,6 +157,47 @@ def hire(
     if stage == "completed_no_feedback":
         return
     _feedback(session, demo, client, freelancer, contract.id, when)
+
+
+def delivered_fixed_contract(
+    session: Session,
+    demo: Demo,
+    client: User,
+    freelancer: User,
+    start: datetime,
+    *,
+    title: str,
+    description: str,
+    amount: int,
+    accepted_after: timedelta,
+    submitted_days: tuple[int, int],
+    done_days: tuple[int, int],
+) -> tuple[Contract, datetime]:
+    """A direct one-milestone fixed-price offer, accepted, funded, delivered, approved and
+    ended, at back-dated times through the services; returns the contract and when it ended.
+    ``submitted_days`` and ``done_days`` are ranges of days after ``start`` (drawn in turn)."""
+    rng, settings = demo.rng, demo.settings
+    demo.at(start)
+    draft = offers.OfferDraft(
+        title=title,
+        description=description,
+        kind="fixed",
+        milestones=(MilestoneTerms("Delivery", amount),),
+        keep_hiring=False,
+    )
+    offer = offers.send_offer(session, settings, client, draft, freelancer=freelancer.id)
+    demo.at(start + accepted_after)
+    contract = offers.accept_offer(session, settings, freelancer, offer.id)
+    milestone = session.scalar(select(Milestone).where(Milestone.contract_id == contract.id))
+    assert milestone is not None
+    contracts.fund_milestone(session, settings, client, milestone.id)
+    demo.at(start + timedelta(days=rng.randint(*submitted_days)))
+    contracts.submit_work(session, settings, freelancer, milestone.id, "Delivered as agreed.")
+    done = start + timedelta(days=rng.randint(*done_days))
+    demo.at(done)
+    contracts.approve_milestone(session, settings, client, milestone.id)
+    contracts.end_contract(session, settings, client, contract.id, "The work is complete.")
+    return contract, done
 
 
 def _feedback(

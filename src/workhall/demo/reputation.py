@@ -21,12 +21,10 @@ from sqlalchemy.orm import Session, object_session
 from workhall.accounts import profiles
 from workhall.accounts.models import FreelancerProfile, User
 from workhall.conduct.models import ClientStatusChange, ConductCase
-from workhall.contracts import offers
-from workhall.contracts import service as contracts
-from workhall.contracts.models import Contract, Milestone
-from workhall.contracts.rules import MilestoneTerms
+from workhall.contracts.models import Contract
 from workhall.core.db import Database
 from workhall.core.settings import Settings
+from workhall.demo.contracts import delivered_fixed_contract
 from workhall.feedback.models import CLIENT_CRITERIA
 from workhall.feedback.service import FeedbackDraft, leave_feedback
 from workhall.reputation import engine, rules
@@ -92,27 +90,21 @@ def _contract(
     """One fixed-price contract from offer to the client's review, through the services;
     ``neutral``: a 4-star review and a private 8 (a neutral outcome, reputation.md §1.2)."""
     rng, settings = demo.rng, demo.settings
-    demo.at(start)
-    draft = offers.OfferDraft(
-        title=rng.choice(("Landing page refresh", "Data pipeline fixes", "Brand guidelines",
-                          "Mobile app release", "SEO audit", "Monthly reporting")),
+    title = rng.choice(("Landing page refresh", "Data pipeline fixes", "Brand guidelines",
+                        "Mobile app release", "SEO audit", "Monthly reporting"))  # fmt: skip
+    contract, done = delivered_fixed_contract(
+        session,
+        demo,
+        client,
+        freelancer,
+        start,
+        title=title,
         description="Continuing our work together.",
-        kind="fixed",
-        milestones=(MilestoneTerms("Delivery", amount),),
-        keep_hiring=False,
-    )  # fmt: skip
-    offer = offers.send_offer(session, settings, client, draft, freelancer=freelancer.id)
-    demo.at(start + timedelta(hours=6))
-    contract = offers.accept_offer(session, settings, freelancer, offer.id)
-    milestone = session.scalar(select(Milestone).where(Milestone.contract_id == contract.id))
-    assert milestone is not None
-    contracts.fund_milestone(session, settings, client, milestone.id)
-    demo.at(start + timedelta(days=rng.randint(5, 15)))
-    contracts.submit_work(session, settings, freelancer, milestone.id, "Delivered as agreed.")
-    done = start + timedelta(days=rng.randint(16, 20))
-    demo.at(done)
-    contracts.approve_milestone(session, settings, client, milestone.id)
-    contracts.end_contract(session, settings, client, contract.id, "The work is complete.")
+        amount=amount,
+        accepted_after=timedelta(hours=6),
+        submitted_days=(5, 15),
+        done_days=(16, 20),
+    )
     demo.at(done + timedelta(days=1))
     leave_feedback(
         session,

@@ -182,35 +182,26 @@ def _conduct_contract(
 ) -> None:
     """A fixed-price contract from offer to both sides' feedback: the client is pleased, the
     freelancer (privately) is not when ``poor``."""
-    from workhall.contracts import offers
-    from workhall.contracts import service as contracts
-    from workhall.contracts.models import Milestone
-    from workhall.contracts.rules import MilestoneTerms
+    from workhall.demo.contracts import delivered_fixed_contract
     from workhall.feedback.models import CLIENT_CRITERIA, FREELANCER_CRITERIA
     from workhall.feedback.service import FeedbackDraft, leave_feedback
 
     rng, settings = demo.rng, demo.settings
-    demo.at(start)
-    draft = offers.OfferDraft(
-        title=rng.choice(("Website redesign", "Product launch video", "Sales dashboard",
-                          "Onboarding emails", "Shop migration", "Pitch deck")),
+    title = rng.choice(("Website redesign", "Product launch video", "Sales dashboard",
+                        "Onboarding emails", "Shop migration", "Pitch deck"))  # fmt: skip
+    contract, done = delivered_fixed_contract(
+        session,
+        demo,
+        client,
+        freelancer,
+        start,
+        title=title,
         description="Scope as discussed in our messages.",
-        kind="fixed",
-        milestones=(MilestoneTerms("Delivery", rng.randint(4, 15) * 10_000),),
-        keep_hiring=False,
-    )  # fmt: skip
-    offer = offers.send_offer(session, settings, client, draft, freelancer=freelancer.id)
-    demo.at(start + timedelta(hours=5))
-    contract = offers.accept_offer(session, settings, freelancer, offer.id)
-    milestone = session.scalar(select(Milestone).where(Milestone.contract_id == contract.id))
-    assert milestone is not None
-    contracts.fund_milestone(session, settings, client, milestone.id)
-    demo.at(start + timedelta(days=rng.randint(6, 9)))
-    contracts.submit_work(session, settings, freelancer, milestone.id, "Delivered as agreed.")
-    done = start + timedelta(days=rng.randint(12, 14))
-    demo.at(done)
-    contracts.approve_milestone(session, settings, client, milestone.id)
-    contracts.end_contract(session, settings, client, contract.id, "The work is complete.")
+        amount=rng.randint(4, 15) * 10_000,
+        accepted_after=timedelta(hours=5),
+        submitted_days=(6, 9),
+        done_days=(12, 14),
+    )
     demo.at(done + timedelta(hours=20))
     leave_feedback(
         session,
