@@ -22,9 +22,9 @@ from bench.common import (
     Options,
     Report,
     console,
+    databases,
     fresh_database,
     postgres_admin_url,
-    postgres_reachable,
 )
 from bench.marketplace import SCALES
 
@@ -83,19 +83,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if not 1 <= args.clients <= 256:
         parser.error("--clients must be between 1 and 256")
     return args
-
-
-def databases(choice: str | None, admin_url: str, named: bool) -> list[str]:
-    kinds = ["sqlite", "postgresql"] if choice in (None, "both") else [choice]
-    if "postgresql" in kinds and not postgres_reachable(admin_url):
-        if choice is None and not named:
-            console.print(
-                "[yellow]PostgreSQL is not reachable; running on SQLite only "
-                "(set WORKHALL_BENCH_POSTGRES_URL or pass --postgres-url).[/]"
-            )
-            return ["sqlite"]
-        raise BenchError("PostgreSQL is not reachable at the admin URL given")
-    return kinds
 
 
 def main(argv: list[str] | None = None) -> int:

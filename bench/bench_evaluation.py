@@ -26,12 +26,13 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, text
 
 from bench.common import (
+    BenchError,
     Figure,
     Report,
     console,
+    databases,
     fresh_database,
     postgres_admin_url,
-    postgres_reachable,
     ratio,
     verdict,
 )
@@ -153,13 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=None)
     args = parser.parse_args(argv)
     admin_url, named = postgres_admin_url(args.postgres_url)
-    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    if "postgresql" in kinds and not postgres_reachable(admin_url):
-        if args.db == "postgresql" or named:
-            console.print("[red]PostgreSQL is unreachable[/]")
-            return 1
-        console.print("[yellow]PostgreSQL is unreachable: skipped[/]")
-        kinds.remove("postgresql")
+    try:
+        kinds = databases(None if args.db == "both" else args.db, admin_url, named)
+    except BenchError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="wh-bench-eval-") as tmp:
             run_one(kind, Path(tmp), admin_url, args).show()

@@ -93,6 +93,22 @@ class BenchDatabase:
         return normalize_url(self.url).replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def databases(choice: str | None, admin_url: str, named: bool) -> list[str]:
+    """The databases to run on: ``choice``, or both when it is None or "both". An unreachable
+    PostgreSQL is left out with a warning when nothing asked for it (``choice`` None, no URL
+    named), and is a BenchError otherwise."""
+    kinds = ["sqlite", "postgresql"] if choice in (None, "both") else [choice]
+    if "postgresql" in kinds and not postgres_reachable(admin_url):
+        if choice is None and not named:
+            console.print(
+                "[yellow]PostgreSQL is not reachable; running on SQLite only "
+                "(set WORKHALL_BENCH_POSTGRES_URL or pass --postgres-url).[/]"
+            )
+            return ["sqlite"]
+        raise BenchError("PostgreSQL is not reachable at the admin URL given")
+    return kinds
+
+
 @contextmanager
 def fresh_database(kind: str, workdir: Path, admin_url: str) -> Iterator[BenchDatabase]:
     """Create an empty database with Workhall's tables; drop it (PostgreSQL) on the way out.
