@@ -24,20 +24,13 @@ from workhall.community.models import (
 from workhall.community.page_helpers import locked_page
 from workhall.core.errors import NotFound, Problem
 from workhall.core.templating import form_action, redirect, render
-from workhall.core.web import Csrf, DbDep, OptionalPageUser, PageUser
+from workhall.core.web import Csrf, DbDep, OptionalPageUser, PageUser, path_id
 
 router = APIRouter()
 router.include_router(workshop_pages.router)
 router.include_router(resource_pages.router)
 
 FORM_MAX = 40_000  # the form layer's bound; the services enforce the real limits
-MAX_ID = 9_223_372_036_854_775_807
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("Not found.")
-    return value
 
 
 def _authors(db: DbDep, ids: set[int]) -> dict[int, User]:
@@ -56,7 +49,7 @@ def community_home(request: Request, user: OptionalPageUser, db: DbDep) -> Respo
 def thread_page(thread_id: int, request: Request, user: OptionalPageUser, db: DbDep) -> Response:
     if user is None or not access.is_member(db, user):
         return locked_page(request, "community")
-    return _thread_response(request, db, user, _id(thread_id))
+    return _thread_response(request, db, user, path_id(thread_id))
 
 
 def _thread_response(
@@ -94,7 +87,7 @@ def reply(
 ) -> Response:
     if not access.is_member(db, user):
         return locked_page(request, "community")
-    tid = _id(thread_id)
+    tid = path_id(thread_id)
     try:
         service.reply(db, user, tid, body)
     except Problem as exc:
@@ -110,7 +103,7 @@ def moderate(post_id: int, action: str, request: Request, user: PageUser, db: Db
     if action not in ("hide", "restore"):
         raise NotFound("Not found.")
     access.require_moderator(user)
-    post = db.get(ForumPost, _id(post_id))
+    post = db.get(ForumPost, path_id(post_id))
     if post is None:
         raise NotFound("There is no such post.")
     return form_action(

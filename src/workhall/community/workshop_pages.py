@@ -24,20 +24,13 @@ from workhall.community.models import (
 )
 from workhall.community.page_helpers import locked_page, parse_utc
 from workhall.core.clock import utcnow
-from workhall.core.errors import NotFound, Problem, Unprocessable
+from workhall.core.errors import Problem, Unprocessable
 from workhall.core.templating import form_action, redirect, render
-from workhall.core.web import Csrf, DbDep, OptionalPageUser, PageUser, SettingsDep
+from workhall.core.web import Csrf, DbDep, OptionalPageUser, PageUser, SettingsDep, path_id
 
 router = APIRouter()
 
 FORM_MAX = 20_000
-MAX_ID = 9_223_372_036_854_775_807
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound(workshops.MISSING)
-    return value
 
 
 def _cards(db: Session, user: User, rows: list[Workshop]) -> list[dict[str, object]]:
@@ -72,7 +65,7 @@ def workshop_page(
 ) -> Response:
     if user is None or not access.is_member(db, user):
         return locked_page(request, "workshops")
-    w = workshops.get(db, _id(workshop_id))
+    w = workshops.get(db, path_id(workshop_id, workshops.MISSING))
     editor = access.is_editor(user)
     people: dict[int, User] = {}
     attendees = workshops.attendees(db, w.id) if editor else []
@@ -102,7 +95,7 @@ def workshop_page(
 def register(workshop_id: int, request: Request, user: PageUser, db: DbDep) -> Response:
     if not access.is_member(db, user) or user.is_staff:
         return locked_page(request, "workshops")
-    wid = _id(workshop_id)
+    wid = path_id(workshop_id, workshops.MISSING)
 
     def done(seat: workshops.Seat) -> str:
         if seat.status == "registered":
@@ -118,7 +111,7 @@ def register(workshop_id: int, request: Request, user: PageUser, db: DbDep) -> R
 def cancel(
     workshop_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
-    wid = _id(workshop_id)
+    wid = path_id(workshop_id, workshops.MISSING)
     return form_action(
         request,
         db,

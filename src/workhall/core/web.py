@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workhall.accounts.models import User
 from workhall.accounts.service import resolve_api_token, resolve_web_session
 from workhall.core.db import Database
-from workhall.core.errors import Forbidden, Unauthorized
+from workhall.core.errors import Forbidden, NotFound, Unauthorized
 from workhall.core.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -217,3 +217,14 @@ async def verify_csrf(request: Request, user: OptionalPageUser) -> None:
 
 
 Csrf = Depends(verify_csrf)
+
+
+# The largest id a BIGINT column holds: larger path ids are simply not found.
+MAX_ID = 9_223_372_036_854_775_807
+
+
+def path_id(value: int, missing: str = "Not found.") -> int:
+    """A page's path id, checked before any query: out of range → 404 with ``missing``."""
+    if not 1 <= value <= MAX_ID:
+        raise NotFound(missing)
+    return value

@@ -16,18 +16,12 @@ from workhall.contracts.service import contract_for
 from workhall.core.errors import NotFound, Problem, Unprocessable
 from workhall.core.settings import Settings
 from workhall.core.templating import redirect, render
-from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep
+from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep, path_id
 from workhall.feedback import queries, rules, service
 from workhall.feedback.models import ALL_CRITERIA, Feedback
-from workhall.feedback.schemas import MAX_ID, TEXT_SCHEMA_MAX
+from workhall.feedback.schemas import TEXT_SCHEMA_MAX
 
 router = APIRouter()
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("Not found.")
-    return value
 
 
 def reviews_context(session: Session, settings: Settings, person: User) -> dict[str, Any]:
@@ -105,7 +99,7 @@ def _page(
 def feedback_page(
     contract_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
-    contract = contract_for(db, user, _id(contract_id))
+    contract = contract_for(db, user, path_id(contract_id))
     return _page(request, db, settings, user, contract)
 
 
@@ -142,7 +136,7 @@ def submit_feedback(
     unprofessional: Annotated[str, Form(max_length=5)] = "",
     unprofessional_reason: Annotated[str, Form(max_length=TEXT_SCHEMA_MAX)] = "",
 ) -> Response:
-    contract = contract_for(db, user, _id(contract_id))
+    contract = contract_for(db, user, path_id(contract_id))
     role = service.party_role(contract, user)
     given = {
         "skills": score_skills,
@@ -215,7 +209,7 @@ def reply(
     reply: Annotated[str, Form(max_length=TEXT_SCHEMA_MAX)] = "",
 ) -> Response:
     try:
-        feedback = service.reply_to_feedback(db, settings, user, _id(feedback_id), reply)
+        feedback = service.reply_to_feedback(db, settings, user, path_id(feedback_id), reply)
     except Problem as exc:
         db.rollback()
         found = db.get(Feedback, feedback_id)

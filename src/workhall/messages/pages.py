@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
-from workhall.core.errors import NotFound, Problem
+from workhall.core.errors import Problem
 from workhall.core.settings import Settings
 from workhall.core.templating import redirect, render
 from workhall.core.web import (
@@ -21,6 +21,7 @@ from workhall.core.web import (
     OptionalPageUser,
     PageUser,
     SettingsDep,
+    path_id,
     writes_on_get,
 )
 from workhall.messages import queries, service
@@ -34,12 +35,6 @@ router = APIRouter()
 # The form field is read generously and checked by the service (5,000 after trimming), so a
 # long message re-renders the form with a message instead of an error page.
 FIELD_MAX = BODY_SCHEMA_MAX
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("Not found.")
-    return value
 
 
 def _is_htmx(request: Request) -> bool:
@@ -141,7 +136,7 @@ def conversation(
     settings: SettingsDep,
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    thread, role = service.readable_thread(db, user, _id(thread_id))
+    thread, role = service.readable_thread(db, user, path_id(thread_id))
     if role is not None and before is None:
         service.mark_thread_read(db, thread, user)
     return _conversation(request, db, settings, user, thread, role, before=before)
@@ -164,7 +159,7 @@ def since(
         if _is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": login})
         return redirect(login)
-    thread, role = service.readable_thread(db, user, _id(thread_id))
+    thread, role = service.readable_thread(db, user, path_id(thread_id))
     messages = queries.messages_after(db, thread.id, after, settings.messages_page_size)
     if role is not None and messages:
         service.mark_thread_read(db, thread, user)
@@ -196,7 +191,7 @@ def send(
     body: Annotated[str, Form(max_length=FIELD_MAX)] = "",
     after: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
-    thread_id = _id(thread_id)
+    thread_id = path_id(thread_id)
     try:
         message = service.send_message(db, settings, user, thread_id, body)
     except Problem as exc:
@@ -285,7 +280,7 @@ def proposal_messages(
     proposal_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
     """The proposal's conversation, or a first-message form while there is none."""
-    thread = service.proposal_thread(db, user, _id(proposal_id))
+    thread = service.proposal_thread(db, user, path_id(proposal_id))
     if thread is not None:
         return redirect(f"/messages/{thread.id}")
     return _proposal_start(request, db, settings, user, proposal_id)
@@ -301,7 +296,7 @@ def proposal_send(
     body: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
     try:
-        thread = service.open_proposal_thread(db, user, _id(proposal_id))
+        thread = service.open_proposal_thread(db, user, path_id(proposal_id))
         message = service.send_message(db, settings, user, thread.id, body)
     except Problem as exc:
         db.rollback()
@@ -340,7 +335,7 @@ def _contract_start(
 def contract_messages(
     contract_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
-    thread = service.contract_thread(db, user, _id(contract_id))
+    thread = service.contract_thread(db, user, path_id(contract_id))
     if thread is not None:
         return redirect(f"/messages/{thread.id}")
     return _contract_start(request, db, settings, user, contract_id)
@@ -356,7 +351,7 @@ def contract_send(
     body: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
     try:
-        thread = service.open_contract_thread(db, user, _id(contract_id))
+        thread = service.open_contract_thread(db, user, path_id(contract_id))
         message = service.send_message(db, settings, user, thread.id, body)
     except Problem as exc:
         db.rollback()

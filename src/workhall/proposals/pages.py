@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from workhall.accounts.models import User
 from workhall.accounts.page_helpers import transaction_gate
-from workhall.core.errors import NotFound, Problem, Unprocessable
+from workhall.core.errors import Problem, Unprocessable
 from workhall.core.money import parse_dollars
 from workhall.core.templating import form_action, redirect, render
 from workhall.core.web import (
@@ -20,11 +20,11 @@ from workhall.core.web import (
     PageFreelancer,
     PageUser,
     SettingsDep,
+    path_id,
     writes_on_get,
 )
 from workhall.jobs import rules as job_rules
 from workhall.proposals import queries, rules, service
-from workhall.proposals.schemas import MAX_ID
 from workhall.reputation.queries import standing
 from workhall.talent.queries import top_rated_suggestions
 
@@ -33,13 +33,6 @@ router = APIRouter()
 # Form fields are read generously and checked by the service, so a too-long letter re-renders
 # the form with a message instead of an error page.
 LETTER_FIELD_MAX = 20_000
-
-
-def _id(value: int) -> int:
-    """Path ids beyond what the databases store are simply not found."""
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("Not found.")
-    return value
 
 
 # --- the proposal form ------------------------------------------------------------------------
@@ -80,7 +73,7 @@ def _apply_page(
 def apply_form(
     job_id: int, request: Request, user: PageFreelancer, db: DbDep, settings: SettingsDep
 ) -> Response:
-    ctx = queries.apply_context(db, settings, user, _id(job_id))
+    ctx = queries.apply_context(db, settings, user, path_id(job_id))
     if ctx.existing_proposal_id is not None:
         return redirect(
             f"/proposals/{ctx.existing_proposal_id}",
@@ -105,7 +98,7 @@ def apply(
     boost: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     form = {"bid": bid, "cover_letter": cover_letter, "boost": boost}
-    _id(job_id)
+    path_id(job_id)
     try:
         try:
             bid_cents = parse_dollars(bid)
@@ -174,7 +167,7 @@ def my_proposals(
 def proposal_page(
     proposal_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
-    proposal, job = queries.proposal_for(db, user, _id(proposal_id))
+    proposal, job = queries.proposal_for(db, user, path_id(proposal_id))
     is_client = user.id == job.client_id
     if is_client:
         proposal = service.view_proposal(db, user, proposal.id, settings)
@@ -225,7 +218,7 @@ def withdraw(
         request,
         db,
         back,
-        lambda: service.withdraw_proposal(db, settings, user, _id(proposal_id)),
+        lambda: service.withdraw_proposal(db, settings, user, path_id(proposal_id)),
         "Proposal withdrawn. Any held boost is back in your balance.",
     )
 
@@ -243,7 +236,7 @@ def boost(
     try:
         if not connects.strip().isdigit():
             raise Unprocessable("The boost is a whole number of Connects.")
-        service.place_boost(db, settings, user, _id(proposal_id), int(connects.strip()))
+        service.place_boost(db, settings, user, path_id(proposal_id), int(connects.strip()))
     except Problem as exc:
         db.rollback()
         return redirect(back, request, exc.detail, "error")
@@ -262,7 +255,7 @@ def shortlist(
         request,
         db,
         back,
-        lambda: service.shortlist(db, user, _id(proposal_id), settings),
+        lambda: service.shortlist(db, user, path_id(proposal_id), settings),
         "Added to your shortlist.",
     )
 
@@ -276,7 +269,7 @@ def decline(
         request,
         db,
         back,
-        lambda: service.decline(db, settings, user, _id(proposal_id)),
+        lambda: service.decline(db, settings, user, path_id(proposal_id)),
         "Proposal declined.",
     )
 
@@ -335,7 +328,7 @@ def client_list(
     tab: Annotated[str, Query(max_length=20)] = "all",
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    return _client_page(request, db, settings, user, _id(job_id), tab, q.strip())
+    return _client_page(request, db, settings, user, path_id(job_id), tab, q.strip())
 
 
 @router.post("/client/jobs/{job_id}/invitations", dependencies=[Csrf])
@@ -353,7 +346,7 @@ def invite(
         if not freelancer.strip():
             raise Unprocessable("Choose a freelancer to invite.")
         inv = service.invite_freelancer(
-            db, settings, user, _id(job_id), freelancer.strip(), message
+            db, settings, user, path_id(job_id), freelancer.strip(), message
         )
     except Problem as exc:
         db.rollback()
@@ -395,6 +388,6 @@ def decline_invitation(
         request,
         db,
         "/invitations",
-        lambda: service.respond_to_invitation(db, user, _id(invitation_id)),
+        lambda: service.respond_to_invitation(db, user, path_id(invitation_id)),
         "Invitation declined.",
     )

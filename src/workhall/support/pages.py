@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from workhall.accounts.models import User
 from workhall.core.clock import utcnow
-from workhall.core.errors import Forbidden, NotFound, Problem
+from workhall.core.errors import Forbidden, Problem
 from workhall.core.templating import form_action, redirect, render
-from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep
+from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep, path_id
 from workhall.reputation.queries import standing
 from workhall.support import rules, service
 from workhall.support.models import BODY_MAX, CATEGORIES, STATUSES, SUBJECT_MAX, SupportTicket
-from workhall.support.schemas import MAX_ID
 
 router = APIRouter()
 
@@ -30,12 +29,6 @@ CATEGORY_LABELS = {
     "verification": "Verification",
     "other": "Something else",
 }
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound(service.MISSING)
-    return value
 
 
 def _customer(user: User) -> User:
@@ -131,7 +124,7 @@ def _ticket_context(db: Session, settings: SettingsDep, ticket: SupportTicket) -
 def ticket_page(
     ticket_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
-    ticket = service.ticket_for(db, user, _id(ticket_id))
+    ticket = service.ticket_for(db, user, path_id(ticket_id, service.MISSING))
     if ticket.user_id != user.id:  # an agent: the staff view has the tools
         return redirect(f"/staff/support/{ticket.id}")
     return render(request, "support/ticket.html", _ticket_context(db, settings, ticket))
@@ -146,7 +139,7 @@ def reply(
     settings: SettingsDep,
     body: Annotated[str, Form(max_length=FORM_MAX)] = "",
 ) -> Response:
-    tid = _id(ticket_id)
+    tid = path_id(ticket_id, service.MISSING)
     ticket = service.ticket_for(db, user, tid)
     back = f"/support/{tid}" if ticket.user_id == user.id else f"/staff/support/{tid}"
     return form_action(
@@ -160,7 +153,7 @@ def reply(
 
 @router.post("/support/{ticket_id}/close", dependencies=[Csrf])
 def close(ticket_id: int, request: Request, user: PageUser, db: DbDep) -> Response:
-    tid = _id(ticket_id)
+    tid = path_id(ticket_id, service.MISSING)
     ticket = service.ticket_for(db, user, tid)
     back = f"/support/{tid}" if ticket.user_id == user.id else f"/staff/support/{tid}"
     return form_action(
@@ -205,13 +198,13 @@ def staff_queue(
 def staff_ticket(
     ticket_id: int, request: Request, user: PageUser, db: DbDep, settings: SettingsDep
 ) -> Response:
-    ticket = service.ticket_for(db, _agent(user), _id(ticket_id))
+    ticket = service.ticket_for(db, _agent(user), path_id(ticket_id, service.MISSING))
     return render(request, "support/staff_ticket.html", _ticket_context(db, settings, ticket))
 
 
 @router.post("/staff/support/{ticket_id}/assign", dependencies=[Csrf])
 def assign(ticket_id: int, request: Request, user: PageUser, db: DbDep) -> Response:
-    tid = _id(ticket_id)
+    tid = path_id(ticket_id, service.MISSING)
     _agent(user)
     return form_action(
         request,

@@ -19,23 +19,16 @@ from sqlalchemy.orm import Session
 from workhall.accounts.models import User
 from workhall.contracts.models import Contract
 from workhall.core.clock import utcnow
-from workhall.core.errors import NotFound, Problem, Unprocessable
+from workhall.core.errors import Problem, Unprocessable
 from workhall.core.settings import Settings
 from workhall.core.templating import form_action, redirect, render
-from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep
+from workhall.core.web import Csrf, DbDep, PageUser, SettingsDep, path_id
 from workhall.timesheets import invoicing, rules, service
 from workhall.timesheets.models import DISPUTE_REASON_MAX, MEMO_MAX
 
 router = APIRouter()
 
-MAX_ID = 9_223_372_036_854_775_807
 FIELD_MAX = 5000  # form text is read generously and checked by the service
-
-
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("Not found.")
-    return value
 
 
 def parse_hours(text: str, step: int) -> int:
@@ -120,7 +113,7 @@ def _timesheet(
     error: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    contract = service.hourly_contract_for(db, user, _id(contract_id))
+    contract = service.hourly_contract_for(db, user, path_id(contract_id))
     context = _timesheet_context(db, settings, user, contract)
     context.update(error=error, form=form or {})
     return render(request, "timesheets/timesheet.html", context, 400 if error else 200)
@@ -144,7 +137,7 @@ def add_entry(
     hours: Annotated[str, Form(max_length=40)] = "",
     memo: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
-    contract_id = _id(contract_id)
+    contract_id = path_id(contract_id)
     try:
         minutes = parse_hours(hours, settings.hourly_minutes_step)
         entry = service.log_time(
@@ -174,7 +167,7 @@ def edit_entry(
     hours: Annotated[str, Form(max_length=40)] = "",
     memo: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
-    contract_id = service.entry_for(db, user, _id(entry_id)).contract_id
+    contract_id = service.entry_for(db, user, path_id(entry_id)).contract_id
     try:
         service.update_entry(
             db,
@@ -193,7 +186,7 @@ def edit_entry(
 
 @router.post("/time-entries/{entry_id}/delete", dependencies=[Csrf])
 def remove_entry(entry_id: int, request: Request, user: PageUser, db: DbDep) -> Response:
-    contract_id = service.entry_for(db, user, _id(entry_id)).contract_id
+    contract_id = service.entry_for(db, user, path_id(entry_id)).contract_id
     return form_action(
         request,
         db,
@@ -210,7 +203,7 @@ def invoices_page(
     user: PageUser,
     db: DbDep,
 ) -> Response:
-    contract = service.hourly_contract_for(db, user, _id(contract_id))
+    contract = service.hourly_contract_for(db, user, path_id(contract_id))
     now = utcnow()
     return render(
         request,
@@ -236,7 +229,7 @@ def dispute(
     settings: SettingsDep,
     reason: Annotated[str, Form(max_length=FIELD_MAX)] = "",
 ) -> Response:
-    contract_id = invoicing.invoice_for(db, user, _id(invoice_id)).contract_id
+    contract_id = invoicing.invoice_for(db, user, path_id(invoice_id)).contract_id
     back = f"/contracts/{contract_id}/invoices"
     return form_action(
         request,
