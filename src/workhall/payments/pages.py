@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from workhall.accounts.models import User
 from workhall.contracts.models import Contract
@@ -23,22 +24,24 @@ router = APIRouter()
 PageDep = Annotated[int, Query(ge=1, le=100_000)]
 
 
-def _contract_titles(db: DbDep, user: User) -> dict[int, str]:
-    """The titles of the user's contracts, so money rows say what they were for."""
-    rows = db.execute(
-        select(Contract.id, Contract.title).where(
-            or_(Contract.freelancer_id == user.id, Contract.client_id == user.id)
-        )
-    ).all()
-    return {contract_id: title for contract_id, title in rows}
+def _contract_titles(db: DbDep, ids: Iterable[int | None]) -> dict[int, str]:
+    """The titles of the contracts a page's money rows name, so they say what they were for."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        db.execute(select(Contract.id, Contract.title).where(Contract.id.in_(wanted))).all()
+    )
 
 
 def _earnings_context(db: DbDep, settings: Settings, user: User, page: int) -> dict[str, Any]:
+    pending = queries.pending_payments(db, user.id)
+    received = queries.payments_received(db, user.id, page, settings.ledger_page_size)
     return {
-        "titles": _contract_titles(db, user),
+        "titles": _contract_titles(db, [p.contract_id for p in pending + received.items]),
         "balance": queries.balance_of(db, user.id),
-        "pending": queries.pending_payments(db, user.id),
-        "received": queries.payments_received(db, user.id, page, settings.ledger_page_size),
+        "pending": pending,
+        "received": received,
         "methods": payouts.payout_methods(db, user.id),
         "withdrawals": payouts.withdrawals_of(db, user.id),
         "method_labels": {m.id: m.label for m in payouts.all_payout_methods(db, user.id)},
@@ -147,14 +150,17 @@ def remove_payout_method(
 def billing_page(
     request: Request, user: PageClient, db: DbDep, settings: SettingsDep, page: PageDep = 1
 ) -> Response:
+    escrow = queries.escrow_by_contract(db, user.id)
+    moves = queries.client_movements(db, user.id, page, settings.ledger_page_size)
+    ids = [contract_id for contract_id, _ in escrow] + [m.contract_id for m in moves.items]
     return render(
         request,
         "payments/billing.html",
         {
             "profile": user.client_profile,
-            "titles": _contract_titles(db, user),
+            "titles": _contract_titles(db, ids),
             "balance": queries.balance_of(db, user.id),
-            "escrow": queries.escrow_by_contract(db, user.id),
-            "moves": queries.client_movements(db, user.id, page, settings.ledger_page_size),
+            "escrow": escrow,
+            "moves": moves,
         },
     )
